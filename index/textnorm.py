@@ -1,0 +1,63 @@
+"""Text normalisation shared by indexing, querying and evaluation: t2s, width folding, number spacing,
+and jieba tokens for BM25."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+
+import jieba
+from opencc import OpenCC
+
+jieba.setLogLevel(logging.WARNING)
+
+_T2S = OpenCC("t2s")
+# "2 000" / "35,000" / "12 300" -> digits only, so numbers match however they were typeset.
+_DIGIT_GROUP = re.compile(r"(?<=\d)[ ,，\u00a0\u2009](?=\d{3}(?!\d))")
+_SPACES = re.compile(r"\s+")
+_TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff%％]", re.UNICODE)
+
+# Function words that carry no topic in these questions; BM25 gains nothing from them.
+STOPWORDS = frozenset(
+    ["的", "了", "和", "与", "及", "或", "是", "在", "有", "对", "为", "把", "被", "将", "就", "也", "都", "而", "并", "等", "中", "上", "下", "之", "其", "以", "于", "由", "从", "向", "到", "这", "那", "个", "些", "哪", "哪些", "什么", "怎么", "怎样", "如何", "多少", "几", "吗", "呢", "吧", "啊", "呀", "么", "请问", "我", "你", "他", "她", "我们", "你们", "他们", "想", "要", "能", "会", "可以", "一下", "一些", "一个", "还", "又", "没有", "没", "不", "啥", "咋", "呢", "嘛", "哦", "那么", "这个", "那个", "哪个", "谁", "多", "年", "月", "日", "各", "每"]
+)
+
+
+def to_simplified(text: str) -> str:
+    return _T2S.convert(text)
+
+
+def fold_width(text: str) -> str:
+    """Full-width letters, digits and punctuation to half-width (NFKC), leaving Chinese characters alone."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def squash_numbers(text: str) -> str:
+    return _DIGIT_GROUP.sub("", text)
+
+
+def normalize_for_match(text: str) -> str:
+    """The form used to compare strings: simplified, half-width, numbers and spaces squashed, lower case."""
+    text = squash_numbers(fold_width(to_simplified(text)))
+    return _SPACES.sub("", text).lower()
+
+
+@lru_cache(maxsize=4096)
+def _cut(text: str) -> tuple[str, ...]:
+    return tuple(jieba.cut_for_search(text))
+
+
+def search_tokens(text: str, *, keep_stopwords: bool = False) -> list[str]:
+    """Tokens for BM25: simplified, half-width, lower-cased jieba search-mode words without punctuation."""
+    text = squash_numbers(fold_width(to_simplified(text))).lower()
+    tokens = []
+    for tok in _cut(text):
+        tok = tok.strip()
+        if not tok or not _TOKEN_OK.search(tok):
+            continue
+        if not keep_stopwords and tok in STOPWORDS:
+            continue
+        tokens.append(tok)
+    return tokens
