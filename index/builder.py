@@ -80,8 +80,11 @@ def build_index(
     if not scan.documents:
         raise RuntimeError(f"no readable .txt/.md documents in {settings.seeds_dir}")
     params = chunking_params(settings)
-    chunks = [c for doc in tqdm(scan.documents, desc="chunking", unit="doc", disable=not progress,
-                                file=sys.stderr) for c in chunk_document(doc, params)]
+    chunks = [
+        c
+        for doc in tqdm(scan.documents, desc="chunking", unit="doc", disable=not progress, file=sys.stderr)
+        for c in chunk_document(doc, params)
+    ]
     embedder = embedder or Embedder(settings)
     info = embedder.info
     texts = [c.context_text for c in chunks]
@@ -110,8 +113,11 @@ def build_index(
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "model": {"id": info.id, "checksum": info.checksum, "dimension": info.dimension},
             "chunking": dataclasses.asdict(params),
-            "vector_store": {"kind": vector_store.kind, "index_type": vector_store.index_type,
-                             **getattr(vector_store, "manifest_extra", {})},
+            "vector_store": {
+                "kind": vector_store.kind,
+                "index_type": vector_store.index_type,
+                **getattr(vector_store, "manifest_extra", {}),
+            },
             "documents": {
                 d.name: {"sha256": d.sha256, "title": d.meta.title, "chunks": sum(c.doc == d.name for c in chunks)}
                 for d in scan.documents
@@ -119,8 +125,10 @@ def build_index(
             "skipped": [{"file": n, "reason": r} for n, r in scan.skipped],
             "seeds_dir": str(settings.seeds_dir.resolve()),
             "counts": {"documents": len(scan.documents), "chunks": len(chunks)},
-            "files": {name: {"bytes": (folder / name).stat().st_size, "sha256": store.file_sha256(folder / name)}
-                      for name in written},
+            "files": {
+                name: {"bytes": (folder / name).stat().st_size, "sha256": store.file_sha256(folder / name)}
+                for name in written
+            },
         }
         _write_json(folder / store.MANIFEST, manifest)
         final = store.publish(settings.index_dir, folder)
@@ -128,9 +136,15 @@ def build_index(
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return BuildReport(
-        documents=len(scan.documents), chunks=len(chunks), dimension=info.dimension,
-        seconds=time.perf_counter() - started, embedded=len(missing), reused=len(chunks) - len(missing),
-        skipped=scan.skipped, path=final, index_type=vector_store.index_type,
+        documents=len(scan.documents),
+        chunks=len(chunks),
+        dimension=info.dimension,
+        seconds=time.perf_counter() - started,
+        embedded=len(missing),
+        reused=len(chunks) - len(missing),
+        skipped=scan.skipped,
+        path=final,
+        index_type=vector_store.index_type,
     )
 
 
@@ -142,10 +156,13 @@ def _write_build(folder, scan, chunks, hashes, vectors, vector_store, keywords) 
     (folder / store.CHUNKS).write_text(
         "\n".join(store.chunk_to_json(c, h) for c, h in zip(chunks, hashes, strict=True)) + "\n", encoding="utf-8"
     )
-    _write_json(folder / store.DOCUMENTS, {
-        d.name: {"meta": dataclasses.asdict(d.meta), "sha256": d.sha256, "clean_text": d.clean.text}
-        for d in scan.documents
-    })
+    _write_json(
+        folder / store.DOCUMENTS,
+        {
+            d.name: {"meta": dataclasses.asdict(d.meta), "sha256": d.sha256, "clean_text": d.clean.text}
+            for d in scan.documents
+        },
+    )
     np.save(folder / store.VECTORS, vectors, allow_pickle=False)
     written = [store.CHUNKS, store.DOCUMENTS, store.VECTORS]
     written += vector_store.save(folder)

@@ -126,8 +126,11 @@ def chunk_document(doc: Document, params: ChunkingParams) -> list[Chunk]:
         sections = [()] * len(spans)
     elif params.method == "structured":
         splitter = RecursiveCharacterTextSplitter(
-            separators=SEPARATORS, keep_separator="end", chunk_size=params.size,
-            chunk_overlap=params.overlap, strip_whitespace=True,
+            separators=SEPARATORS,
+            keep_separator="end",
+            chunk_size=params.size,
+            chunk_overlap=params.overlap,
+            strip_whitespace=True,
         )
         spans, sections = [], []
         for block in _blocks(parse_structure(doc.clean)):
@@ -142,8 +145,16 @@ def chunk_document(doc: Document, params: ChunkingParams) -> list[Chunk]:
         piece = text[start:end]
         if not piece.strip():
             continue
-        chunks.append(Chunk(
-            id=_chunk_id(doc.name, start, end, piece), doc=doc.name, title=doc.meta.title,
-            section=section, start=start, end=end, text=piece, region=doc.meta.region,
-        ))
+        chunks.append(
+            Chunk(
+                id=_chunk_id(doc.name, start, end, piece),
+                doc=doc.name,
+                title=doc.meta.title,
+                section=section,
+                start=start,
+                end=end,
+                text=piece,
+                region=doc.meta.region,
+            )
+        )
     return chunks

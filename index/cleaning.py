@@ -24,7 +24,7 @@ _EXTRA_BLANKS = re.compile(r"(?<=\n\n)\n+")  # keep at most one blank line
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
 # A line that ends with one of these closes its paragraph; anything else (a CJK character, a digit,
 # a comma) at the end of a long line followed by a blank means the page broke mid-sentence.
-_CLOSERS = set("。！？!?；;：:…)）」』”’\"》")
+_CLOSERS = set('。！？!?；;：:…)）」』”’"》')
 _MIN_BROKEN_LINE = 25  # headings and short labels are never joined to what follows
 # A document's title line ("……的通知") ends without punctuation too, but is its own paragraph.
 _TITLE_LINE = re.compile(r"(通知|意见|办法|规定|方案|要点|规划|决定|批复|函|公告)$")
@@ -86,7 +86,12 @@ def _page_break_gaps(text: str) -> list[tuple[int, int]]:
         unclosed = before.count("(") + before.count("（") > before.count(")") + before.count("）")
         if last in _CLOSERS and not unclosed:
             continue
-        if _TITLE_LINE.search(before) or is_heading_line(before) or is_heading_line(after) or after.startswith(("**", "- ", "专栏")):
+        if (
+            _TITLE_LINE.search(before)
+            or is_heading_line(before)
+            or is_heading_line(after)
+            or after.startswith(("**", "- ", "专栏"))
+        ):
             continue
         gaps.append(m.span())
     return gaps

@@ -54,8 +54,10 @@ def load_catalog(folder: Path) -> tuple[dict[str, DocMeta], str | None]:
         if isinstance(entry, dict) and entry.get("title"):
             year = entry.get("year")
             catalog[name] = DocMeta(
-                title=str(entry["title"]), issuer=str(entry.get("issuer", "")),
-                region=str(entry.get("region", "")), year=int(year) if isinstance(year, int) else None,
+                title=str(entry["title"]),
+                issuer=str(entry.get("issuer", "")),
+                region=str(entry.get("region", "")),
+                year=int(year) if isinstance(year, int) else None,
             )
     return catalog, None
 

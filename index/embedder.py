@@ -89,8 +89,12 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.info.dimension), dtype=np.float32)
         vectors = self.model.encode(
-            texts, prompt=prompt, batch_size=batch_size, show_progress_bar=progress,
-            convert_to_numpy=True, normalize_embeddings=True,
+            texts,
+            prompt=prompt,
+            batch_size=batch_size,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 

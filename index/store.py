@@ -74,16 +74,34 @@ def file_sha256(path: Path) -> str:
 
 
 def chunk_to_json(c: Chunk, text_hash: str) -> str:
-    return json.dumps({
-        "id": c.id, "doc": c.doc, "title": c.title, "section": list(c.section), "start": c.start,
-        "end": c.end, "text": c.text, "region": c.region, "hash": text_hash,
-    }, ensure_ascii=False)
+    return json.dumps(
+        {
+            "id": c.id,
+            "doc": c.doc,
+            "title": c.title,
+            "section": list(c.section),
+            "start": c.start,
+            "end": c.end,
+            "text": c.text,
+            "region": c.region,
+            "hash": text_hash,
+        },
+        ensure_ascii=False,
+    )
 
 
 def chunk_from_json(line: str) -> tuple[Chunk, str]:
     d = json.loads(line)
-    chunk = Chunk(id=d["id"], doc=d["doc"], title=d["title"], section=tuple(d["section"]), start=d["start"],
-                  end=d["end"], text=d["text"], region=d.get("region", ""))
+    chunk = Chunk(
+        id=d["id"],
+        doc=d["doc"],
+        title=d["title"],
+        section=tuple(d["section"]),
+        start=d["start"],
+        end=d["end"],
+        text=d["text"],
+        region=d.get("region", ""),
+    )
     return chunk, d["hash"]
 
 
