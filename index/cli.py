@@ -17,7 +17,9 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     return Settings.from_env().replace(
-        seeds_dir=getattr(args, "seeds", None), index_dir=getattr(args, "index", None), model=getattr(args, "model", None)
+        seeds_dir=getattr(args, "seeds", None),
+        index_dir=getattr(args, "index", None),
+        model=getattr(args, "model", None),
     )
 
 

@@ -31,7 +31,9 @@ def format_answer(answer: Answer) -> str:
     lines.append("来源：")
     for c in answer.citations:
         chunk = c.hit.chunk
-        lines.append(f"  [{c.n}] 《{chunk.title}》 › {chunk.section_label}" if chunk.section else f"  [{c.n}] 《{chunk.title}》")
+        lines.append(
+            f"  [{c.n}] 《{chunk.title}》 › {chunk.section_label}" if chunk.section else f"  [{c.n}] 《{chunk.title}》"
+        )
         lines.append(f"      {chunk.text}")
     return "\n".join(lines)
 
@@ -46,7 +48,7 @@ def _read_questions(path: Path) -> list[dict]:
         except json.JSONDecodeError as exc:
             raise SystemExit(f"error: {path}:{n} is not JSON ({exc.msg})") from exc
         if not isinstance(row, dict) or "question" not in row:
-            raise SystemExit(f"error: {path}:{n} needs a \"question\" field")
+            raise SystemExit(f'error: {path}:{n} needs a "question" field')
         rows.append(row)
     return rows
 
@@ -66,7 +68,11 @@ def run_ask(args: argparse.Namespace) -> int:
             for row in tqdm(rows, desc="answering", unit="q", file=sys.stderr):
                 t = time.perf_counter()
                 ans = pipeline.answer(str(row["question"]), doc=args.doc, region=args.region)
-                record = {"id": row.get("id"), **ans.to_json(), "latency_ms": round((time.perf_counter() - t) * 1000, 2)}
+                record = {
+                    "id": row.get("id"),
+                    **ans.to_json(),
+                    "latency_ms": round((time.perf_counter() - t) * 1000, 2),
+                }
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
         tmp.replace(out_path)
         print(f"wrote {len(rows)} answers to {out_path}", file=sys.stderr)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from index.textnorm import normalize_for_match
+from qa.terms import coverage
 from qa.types import Citation, Hit
 
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
@@ -51,21 +52,6 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         if e - s >= 6:
             spans.append((s, e))
     return spans
-
-
-def term_weights(tokens: list[str], idf: dict[str, float], max_idf: float) -> dict[str, float]:
-    """Each distinct question term with its weight; terms the corpus never uses get the highest weight."""
-    weights: dict[str, float] = {}
-    for tok in tokens:
-        weights[tok] = max(weights.get(tok, 0.0), idf.get(tok, max_idf))
-    return weights
-
-
-def coverage(text_norm: str, weights: dict[str, float]) -> float:
-    total = sum(weights.values())
-    if not total:
-        return 0.0
-    return sum(w for t, w in weights.items() if t in text_norm) / total
 
 
 def _sentence_score(sentence: str, context: str, weights: dict[str, float], question: str, hit_rank: int) -> float:
@@ -132,13 +118,17 @@ def _cite(sentences: list[Sentence], hits: list[Hit], weights: dict[str, float])
         return None
     citations = [
         Citation(
-            n=n, hit=hits[hi], sentences=tuple(s.text for s in by_hit[hi]),
+            n=n,
+            hit=hits[hi],
+            sentences=tuple(s.text for s in by_hit[hi]),
             highlights=tuple((s.start, s.end) for s in by_hit[hi]),
         )
         for hi, n in sorted(numbers.items(), key=lambda kv: kv[1])
     ]
     text_norm = normalize_for_match(" ".join(s.text for s in sentences))
     return ComposedAnswer(
-        text="\n".join(lines), citations=citations, best_score=sentences[0].score,
+        text="\n".join(lines),
+        citations=citations,
+        best_score=sentences[0].score,
         coverage=coverage(text_norm, weights),
     )

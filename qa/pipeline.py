@@ -18,11 +18,12 @@ from index.embedder import Embedder
 from index.settings import Settings
 from index.store import LoadedIndex
 from index.textnorm import search_tokens, to_simplified
-from qa.compose import compose, term_weights
+from qa.compose import compose
 from qa.followup import contextual_query
 from qa.query import Query, QuestionError, normalize_question
 from qa.refusal import RefusalPolicy, Support, measure_support, refusal_text
 from qa.retrieve import Retriever, SearchRequest
+from qa.terms import entity_words, group_weights, is_entity, term_weights
 from qa.translate import EnglishToChinese
 from qa.types import Answer, Hit, Turn
 
@@ -34,6 +35,7 @@ class PreparedQuery:
     bm25_tokens: list[str]
     weights: dict[str, float]  # question terms -> importance, for composing and for refusal
     topic: str  # earlier question used as context, or ""
+    unknown_names: frozenset[str] = frozenset()  # names in the question that no document uses
 
 
 class Pipeline:
@@ -75,43 +77,62 @@ class Pipeline:
             self._english = EnglishToChinese(set(self.idf))
         return self._english
 
-    def _terms(self, text: str, language: str) -> list[str]:
+    def _terms(self, text: str, language: str) -> tuple[list[str], dict[str, float], frozenset[str]]:
+        """(BM25 tokens, term weights, unknown names) for one piece of question text."""
         if language == "en":
+            groups = self.english().groups(text)
             english_tokens = [t for t in search_tokens(text) if t in self.idf]
-            return self.english().terms(text) + english_tokens
-        return search_tokens(text)
+            tokens = list(dict.fromkeys([t for g in groups for t in g] + english_tokens))
+            return tokens, group_weights(groups + [[t] for t in english_tokens], self.idf), frozenset()
+        tokens = search_tokens(text)
+        entities = entity_words(text)
+        unknown = frozenset(t for t in tokens if t not in self.idf and is_entity(t, entities))
+        return tokens, term_weights(tokens, self.idf, self.max_idf, entities), unknown
 
     def prepare(self, question: str, history: Sequence[Turn] = ()) -> PreparedQuery:
         query = normalize_question(question, self.settings.max_question_chars)
         search_text, topic = contextual_query(query.text, history)
-        own = self._terms(query.text, query.language)
-        weights = term_weights(own, self.idf, self.max_idf)
-        tokens = list(own)
+        tokens, weights, unknown = self._terms(query.text, query.language)
+        own = list(tokens)
         if topic:
-            topic_text = to_simplified(topic)
-            topic_terms = self._terms(topic_text, "en" if query.language == "en" else "zh")
-            tokens += topic_terms
-            for term, w in term_weights(topic_terms, self.idf, self.max_idf).items():
+            topic_tokens, topic_weights, _ = self._terms(to_simplified(topic), query.language)
+            tokens += topic_tokens
+            for term, w in topic_weights.items():
                 weights.setdefault(term, 0.5 * w)
         dense_text = search_text
         if query.language == "en" and own:
             # The multilingual model reads the English; the dictionary terms anchor it in the documents' words.
             dense_text = f"{search_text} {' '.join(own[:8])}"
-        return PreparedQuery(query, dense_text, tokens, weights, topic)
+        return PreparedQuery(query, dense_text, tokens, weights, topic, unknown)
 
     def retrieve(
-        self, prepared: PreparedQuery, *, k: int | None = None, mode: str | None = None, fusion: str | None = None,
-        doc: str | None = None, region: str | None = None,
+        self,
+        prepared: PreparedQuery,
+        *,
+        k: int | None = None,
+        mode: str | None = None,
+        fusion: str | None = None,
+        doc: str | None = None,
+        region: str | None = None,
     ) -> tuple[list[Hit], dict[str, float]]:
         request = SearchRequest(
-            dense_text=prepared.dense_text, bm25_tokens=prepared.bm25_tokens, k=k or self.settings.top_k,
-            mode=mode or self.settings.retrieval, fusion=fusion or self.settings.fusion, doc=doc or None,
+            dense_text=prepared.dense_text,
+            bm25_tokens=prepared.bm25_tokens,
+            k=k or self.settings.top_k,
+            mode=mode or self.settings.retrieval,
+            fusion=fusion or self.settings.fusion,
+            doc=doc or None,
             region=region or None,
         )
         return self.retriever.search(request)
 
     def answer(
-        self, question: str, history: Sequence[Turn] = (), *, doc: str | None = None, region: str | None = None,
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        doc: str | None = None,
+        region: str | None = None,
         mode: str | None = None,
     ) -> Answer:
         started = time.perf_counter()
@@ -125,23 +146,42 @@ class Pipeline:
         timings.update(retrieval_timings)
         t = time.perf_counter()
         composed = compose(prepared.query.text, hits, prepared.weights)
-        support = measure_support(composed, hits, prepared.weights)
+        support = measure_support(composed, hits, prepared.weights, prepared.unknown_names)
         timings["compose"] = (time.perf_counter() - t) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         if composed is None or not self._supported(support, mode):
             return Answer(
-                question=prepared.query.original, answer=refusal_text(prepared.query.text), refused=True,
-                passages=hits, timings_ms=timings, search_query=prepared.dense_text,
+                question=prepared.query.original,
+                answer=refusal_text(self._topic_zh(prepared)),
+                refused=True,
+                passages=hits,
+                timings_ms=timings,
+                search_query=prepared.dense_text,
             )
         return Answer(
-            question=prepared.query.original, answer=composed.text, refused=False, citations=composed.citations,
-            passages=hits, timings_ms=timings, search_query=prepared.dense_text,
+            question=prepared.query.original,
+            answer=composed.text,
+            refused=False,
+            citations=composed.citations,
+            passages=hits,
+            timings_ms=timings,
+            search_query=prepared.dense_text,
         )
+
+    @staticmethod
+    def _topic_zh(prepared: PreparedQuery) -> str:
+        """The question's topic in Chinese: for English questions, its dictionary terms."""
+        if prepared.query.language != "en":
+            return prepared.query.text
+        terms = [t for t in prepared.bm25_tokens if not t.isascii()][:3]
+        return "、".join(terms) if terms else "您的问题"
 
     def _supported(self, support: Support, mode: str | None) -> bool:
         if (mode or self.settings.retrieval) == "bm25":
             # No dense score exists in a BM25-only run; judge on terms alone.
-            return support.coverage >= self.policy.min_coverage and (
-                support.missing_share <= self.policy.max_missing_weight
+            return (
+                support.coverage >= self.policy.min_coverage
+                and support.missing_share <= self.policy.max_missing_weight
+                and not support.missing_names
             )
         return support.supported(self.policy)

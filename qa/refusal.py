@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass
 
 from index.textnorm import normalize_for_match
-from qa.compose import ComposedAnswer, coverage
+from qa.compose import ComposedAnswer
+from qa.terms import coverage, present
 from qa.types import Hit
 
 _QUESTION_WORDS = re.compile(
@@ -20,9 +21,9 @@ _QUESTION_WORDS = re.compile(
 
 @dataclass(frozen=True)
 class RefusalPolicy:
-    min_coverage: float = 0.5  # share of the question's (IDF-weighted) terms the answer and its passages contain
+    min_coverage: float = 0.2  # share of the question's (IDF-weighted) terms the cited passages contain
     min_dense: float = 0.80  # cosine of the best passage to the question
-    max_missing_weight: float = 0.34  # the heaviest term found nowhere in the top passages, as a share of all
+    max_missing_weight: float = 0.16  # the heaviest term absent from the top passages, as a share of all terms
 
 
 @dataclass(frozen=True)
@@ -31,28 +32,34 @@ class Support:
     dense_top: float
     missing_share: float
     missing_terms: tuple[str, ...]
+    missing_names: tuple[str, ...] = ()  # names in the question that neither the index nor the passages know
 
     def supported(self, policy: RefusalPolicy) -> bool:
         return (
-            self.coverage >= policy.min_coverage
+            not self.missing_names
+            and self.coverage >= policy.min_coverage
             and self.dense_top >= policy.min_dense
             and self.missing_share <= policy.max_missing_weight
         )
 
 
-def measure_support(composed: ComposedAnswer | None, hits: list[Hit], weights: dict[str, float]) -> Support:
+def measure_support(
+    composed: ComposedAnswer | None,
+    hits: list[Hit],
+    weights: dict[str, float],
+    unknown_names: frozenset[str] = frozenset(),
+) -> Support:
     if composed is None or not hits:
-        return Support(0.0, 0.0, 1.0, tuple(weights))
-    cited = " ".join(
-        f"{c.hit.chunk.title} {c.hit.chunk.section_label} {c.hit.chunk.text}" for c in composed.citations
-    )
+        return Support(0.0, 0.0, 1.0, tuple(weights), tuple(unknown_names))
+    cited = " ".join(f"{c.hit.chunk.title} {c.hit.chunk.section_label} {c.hit.chunk.text}" for c in composed.citations)
     cov = coverage(normalize_for_match(cited), weights)
     top = normalize_for_match(" ".join(f"{h.chunk.title} {h.chunk.section_label} {h.chunk.text}" for h in hits[:5]))
     total = sum(weights.values()) or 1.0
-    missing = [t for t in weights if t not in top]
+    missing = [t for t in weights if not present(t, top)]
     heaviest = max((weights[t] for t in missing), default=0.0)
     dense_top = max((h.dense_score for h in hits), default=0.0)
-    return Support(cov, dense_top, heaviest / total, tuple(missing))
+    missing_names = tuple(n for n in unknown_names if n not in top)
+    return Support(cov, dense_top, heaviest / total, tuple(missing), missing_names)
 
 
 def refusal_text(question: str) -> str:

@@ -81,8 +81,14 @@ class Retriever:
         ordered = sorted(fused, key=lambda i: (-fused[i], i))[: req.k]
         hits = [
             Hit(
-                chunk=self.index.chunks[i], row=i, score=fused[i], rank=r + 1, dense_rank=dense_rank.get(i),
-                bm25_rank=bm25_rank.get(i), dense_score=dense_score.get(i, 0.0), bm25_score=bm25_score.get(i, 0.0),
+                chunk=self.index.chunks[i],
+                row=i,
+                score=fused[i],
+                rank=r + 1,
+                dense_rank=dense_rank.get(i),
+                bm25_rank=bm25_rank.get(i),
+                dense_score=dense_score.get(i, 0.0),
+                bm25_score=bm25_score.get(i, 0.0),
             )
             for r, i in enumerate(ordered)
         ]

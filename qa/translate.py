@@ -14,11 +14,7 @@ from functools import lru_cache
 _WORD = re.compile(r"[a-z0-9][a-z0-9&+\-]*")
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _EN_STOP = frozenset(
-    "a an the of to in on for and or by with from at as is are was were be been being do does did what which who "
-    "whom whose when where why how much many any some this that these those it its their there here can could "
-    "should would will shall may might must has have had i me my we our you your he she they them his her not no "
-    "about into than then so such per each every also only more most other over under up down out if "
-    "please tell me know want need get give us say said says document documents policy plan".split()
+    ["a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "by", "with", "from", "at", "as", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "much", "many", "any", "some", "this", "that", "these", "those", "it", "its", "their", "there", "here", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "has", "have", "had", "i", "me", "my", "we", "our", "you", "your", "he", "she", "they", "them", "his", "her", "not", "no", "about", "into", "than", "then", "so", "such", "per", "each", "every", "also", "only", "more", "most", "other", "over", "under", "up", "down", "out", "if", "please", "tell", "me", "know", "want", "need", "get", "give", "us", "say", "said", "says", "document", "documents", "policy", "plan"]
 )
 
 
@@ -60,18 +56,26 @@ class EnglishToChinese:
         if weight > self.phrases[phrase].get(chinese, 0.0):
             self.phrases[phrase][chinese] = weight
 
-    def terms(self, english: str, per_phrase: int = 3, limit: int = 16) -> list[str]:
-        """Chinese terms for the question's words and two/three-word phrases, best first."""
+    def groups(self, english: str, per_phrase: int = 3) -> list[list[str]]:
+        """For each English phrase (longest first; words inside a matched phrase are not looked up again),
+        its best Chinese translations found in the documents."""
         words = _content_words(english)
-        scored: dict[str, float] = {}
+        used = [False] * len(words)
+        found: list[list[str]] = []
         for n in (3, 2, 1):
             for i in range(len(words) - n + 1):
-                phrase = " ".join(words[i : i + n])
-                candidates = self.phrases.get(phrase)
+                if any(used[i : i + n]):
+                    continue
+                candidates = self.phrases.get(" ".join(words[i : i + n]))
                 if not candidates:
                     continue
                 best = sorted(candidates.items(), key=lambda kv: (-kv[1], -len(kv[0])))[:per_phrase]
-                for chinese, weight in best:
-                    scored[chinese] = max(scored.get(chinese, 0.0), weight * n)
-        ranked = sorted(scored, key=lambda t: (-scored[t], -len(t)))
-        return ranked[:limit]
+                found.append([chinese for chinese, _ in best])
+                for j in range(i, i + n):
+                    used[j] = True
+        return found
+
+    def terms(self, english: str, limit: int = 16) -> list[str]:
+        """All Chinese terms for the question, for BM25."""
+        flat = [t for group in self.groups(english) for t in group]
+        return list(dict.fromkeys(flat))[:limit]
