@@ -27,13 +27,10 @@ def contextual_query(question: str, history: Sequence[Turn]) -> tuple[str, str]:
     if not history or not is_follow_up(question):
         return question, ""
     # The latest earlier question that was not itself a follow-up names the topic.
-    topic = ""
-    for turn in reversed(history):
-        if turn.question.strip():
-            topic = turn.question.strip() if not topic else topic
-            if not is_follow_up(turn.question):
-                topic = turn.question.strip()
-                break
+    latest = next((t.question.strip() for t in reversed(history) if t.question.strip()), "")
+    topic = next(
+        (t.question.strip() for t in reversed(history) if t.question.strip() and not is_follow_up(t.question)), latest
+    )
     if not topic:
         return question, ""
     return f"{topic} {question}", topic

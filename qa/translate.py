@@ -14,7 +14,11 @@ from functools import lru_cache
 _WORD = re.compile(r"[a-z0-9][a-z0-9&+\-]*")
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _EN_STOP = frozenset(
-    ["a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "by", "with", "from", "at", "as", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "much", "many", "any", "some", "this", "that", "these", "those", "it", "its", "their", "there", "here", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "has", "have", "had", "i", "me", "my", "we", "our", "you", "your", "he", "she", "they", "them", "his", "her", "not", "no", "about", "into", "than", "then", "so", "such", "per", "each", "every", "also", "only", "more", "most", "other", "over", "under", "up", "down", "out", "if", "please", "tell", "me", "know", "want", "need", "get", "give", "us", "say", "said", "says", "document", "documents", "policy", "plan"]
+    "a an the of to in on for and or by with from at as is are was were be been being do does did what which who "
+    "whom whose when where why how much many any some this that these those it its their there here can could "
+    "should would will shall may might must has have had i me my we our you your he she they them his her not no "
+    "about into than then so such per each every also only more most other over under up down out if "
+    "please tell me know want need get give us say said says document documents policy plan".split()
 )
 
 
