@@ -36,6 +36,7 @@ class PreparedQuery:
     weights: dict[str, float]  # question terms -> importance, for composing and for refusal
     topic: str  # earlier question used as context, or ""
     unknown_names: frozenset[str] = frozenset()  # names in the question that no document uses
+    own_terms: frozenset[str] = frozenset()  # terms of this question itself (not of earlier turns)
 
 
 class Pipeline:
@@ -81,7 +82,7 @@ class Pipeline:
         """(BM25 tokens, term weights, unknown names) for one piece of question text."""
         if language == "en":
             groups = self.english().groups(text)
-            english_tokens = [t for t in search_tokens(text) if t in self.idf]
+            english_tokens = [t for t in search_tokens(text) if t in self.idf and len(t) > 1]
             tokens = list(dict.fromkeys([t for g in groups for t in g] + english_tokens))
             return tokens, group_weights(groups + [[t] for t in english_tokens], self.idf), frozenset()
         tokens = search_tokens(text)
@@ -93,7 +94,7 @@ class Pipeline:
         query = normalize_question(question, self.settings.max_question_chars)
         search_text, topic = contextual_query(query.text, history)
         tokens, weights, unknown = self._terms(query.text, query.language)
-        own = list(tokens)
+        own, own_weights = list(tokens), dict(weights)
         if topic:
             topic_tokens, topic_weights, _ = self._terms(to_simplified(topic), query.language)
             tokens += topic_tokens
@@ -103,7 +104,7 @@ class Pipeline:
         if query.language == "en" and own:
             # The multilingual model reads the English; the dictionary terms anchor it in the documents' words.
             dense_text = f"{search_text} {' '.join(own[:8])}"
-        return PreparedQuery(query, dense_text, tokens, weights, topic, unknown)
+        return PreparedQuery(query, dense_text, tokens, weights, topic, unknown, frozenset(own_weights))
 
     def retrieve(
         self,
@@ -146,10 +147,10 @@ class Pipeline:
         timings.update(retrieval_timings)
         t = time.perf_counter()
         composed = compose(prepared.query.text, hits, prepared.weights)
-        support = measure_support(composed, hits, prepared.weights, prepared.unknown_names)
+        support = measure_support(composed, hits, prepared.weights, prepared.unknown_names, prepared.own_terms)
         timings["compose"] = (time.perf_counter() - t) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
-        if composed is None or not self._supported(support, mode):
+        if composed is None or not self._supported(support, mode, prepared.query.language):
             return Answer(
                 question=prepared.query.original,
                 answer=refusal_text(self._topic_zh(prepared)),
@@ -176,7 +177,10 @@ class Pipeline:
         terms = [t for t in prepared.bm25_tokens if not t.isascii()][:3]
         return "、".join(terms) if terms else "您的问题"
 
-    def _supported(self, support: Support, mode: str | None) -> bool:
+    def _supported(self, support: Support, mode: str | None, language: str) -> bool:
+        if language == "en":
+            # Dictionary translations are noisy, so an untranslated or mistranslated word says little.
+            return not support.missing_names and support.coverage >= self.policy.min_coverage
         if (mode or self.settings.retrieval) == "bm25":
             # No dense score exists in a BM25-only run; judge on terms alone.
             return (

@@ -48,15 +48,19 @@ def measure_support(
     hits: list[Hit],
     weights: dict[str, float],
     unknown_names: frozenset[str] = frozenset(),
+    own_terms: frozenset[str] | None = None,
 ) -> Support:
+    """How well the passages cover the question. Missing terms are judged on ``own_terms`` only (a
+    follow-up's context words from earlier turns may legitimately be absent)."""
     if composed is None or not hits:
         return Support(0.0, 0.0, 1.0, tuple(weights), tuple(unknown_names))
     cited = " ".join(f"{c.hit.chunk.title} {c.hit.chunk.section_label} {c.hit.chunk.text}" for c in composed.citations)
     cov = coverage(normalize_for_match(cited), weights)
     top = normalize_for_match(" ".join(f"{h.chunk.title} {h.chunk.section_label} {h.chunk.text}" for h in hits[:5]))
     total = sum(weights.values()) or 1.0
-    missing = [t for t in weights if not present(t, top)]
-    heaviest = max((weights[t] for t in missing), default=0.0)
+    judged = weights if own_terms is None else {t: w for t, w in weights.items() if t in own_terms}
+    missing = [t for t in judged if not present(t, top)]
+    heaviest = max((judged[t] for t in missing), default=0.0)
     dense_top = max((h.dense_score for h in hits), default=0.0)
     missing_names = tuple(n for n in unknown_names if n not in top)
     return Support(cov, dense_top, heaviest / total, tuple(missing), missing_names)
