@@ -17,9 +17,10 @@ $(VENV)/.installed: pyproject.toml
 serve: install
 	$(BIN)/policyqa serve
 
-# Headless Chromium for the browser tests, from Debian's package.
+# Headless Chromium for the browser tests, from Debian's package, with fonts that draw Chinese and emoji.
 browser:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@(command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK") || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null)
 
 lint: install
 	$(BIN)/ruff check .

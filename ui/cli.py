@@ -1,0 +1,31 @@
+"""`policyqa serve`: build (if needed) and load the model and index once, then serve the chat app locally."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from index.cli import add_common_args, settings_from_args
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    from qa.pipeline import Pipeline
+    from ui.app import create_app, launch_options
+
+    settings = settings_from_args(args)
+    print("正在加载模型和索引（首次运行会先转换模型、建立索引）……", flush=True)
+    pipeline = Pipeline(settings, progress=True)
+    demo = create_app(pipeline)
+    url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}/"
+    print(f"policyqa 已就绪：{url}  （Ctrl+C 退出）", flush=True)
+    demo.launch(server_name=args.host, server_port=args.port, inbrowser=False, quiet=True, **launch_options())
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("serve", help="run the chat app in the browser (local only)")
+    add_common_args(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    p.set_defaults(func=run_serve)
