@@ -27,7 +27,9 @@ STOPWORDS = frozenset(
         "一下 一些 一个 还 又 没有 没 不 啥 咋 嘛 哦 那么 这个 那个 哪个 谁 多 年 月 日 各 每 里 时 该 "
         # question scaffolding: it says what kind of answer is wanted, not what the answer is about
         "哪一年 一年 哪年 哪一天 一天 哪天 时候 什么时候 何时 甚么 分别 提到 提出 哪几 几个 哪几个 几项 几家 "
-        "几条 几次 几期 哪项 哪一 为什么 为了 目的 是否 具体 主要 那边 这边 听说 有没有 是不是 打算 还要"
+        "几条 几次 几期 哪项 哪一 为什么 为了 目的 是否 具体 主要 那边 这边 听说 有没有 是不是 打算 还要 "
+        # everyday verbs of colloquial questions ("能拿多少", "去哪里做")
+        "做 拿 给 搞 弄 去 来 让 帮 找 用 能拿 可不可以"
     ).split()
 )
 
