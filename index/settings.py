@@ -49,7 +49,9 @@ class Settings:
     # FAISS index type: "auto" picks by corpus size; or "flat", "hnsw", "ivf", "ivfpq".
     faiss_index: str = "auto"
     embed_batch_size: int = 32
-    threads: int = 0  # 0: let torch decide
+    # torch intra-op threads. 1 was 6-30x faster per query than torch's default on a busy 2-core machine
+    # (BENCHMARKS.md); 0 lets torch decide.
+    threads: int = 1
     # Retrieval and answering.
     retrieval: str = "hybrid"  # "hybrid", "bm25", "dense"
     fusion: str = "rrf"  # "rrf" or "blend"

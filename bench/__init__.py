@@ -1,0 +1,1 @@
+"""Benchmarks: latency, build throughput, scale, load. Each script has a --smoke mode."""
