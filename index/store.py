@@ -7,7 +7,6 @@ half-written index in use: the previous one stays current.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -18,6 +17,7 @@ import numpy as np
 
 from index.chunking import Chunk
 from index.documents import DocMeta
+from index.fileutil import file_sha256
 from index.keyword_store import KeywordStore
 from index.vector_store import FaissStore, VectorStore
 
@@ -63,14 +63,6 @@ class LoadedIndex:
     vectors: VectorStore
     keywords: KeywordStore
     embeddings: np.ndarray  # the passage vectors, row i = chunks[i]
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def chunk_to_json(c: Chunk, text_hash: str) -> str:

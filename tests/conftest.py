@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,8 @@ SEEDS = REPO_ROOT / "seeds"
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Bundled seeds, a fresh index folder for this session, the shared converted-model cache."""
     return Settings.from_env().replace(
-        seeds_dir=SEEDS, index_dir=tmp_path_factory.mktemp("index"),
+        seeds_dir=SEEDS,
+        index_dir=tmp_path_factory.mktemp("index"),
         feedback_file=tmp_path_factory.mktemp("feedback") / "feedback.jsonl",
     )
 
@@ -50,3 +53,23 @@ def seeds_copy(tmp_path: Path) -> Path:
     for f in SEEDS.iterdir():
         (folder / f.name).write_bytes(f.read_bytes())
     return folder
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server_url(pipeline) -> Iterator[str]:
+    """A real Gradio server on 127.0.0.1 (random free port), shared by the API and browser tests."""
+    from ui.app import create_app, launch_options
+
+    demo = create_app(pipeline)
+    port = free_port()
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True, **launch_options())
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()

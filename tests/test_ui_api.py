@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
-from collections.abc import Iterator
 
 import pytest
 
@@ -15,25 +13,6 @@ from ui.feedback import append_feedback, make_record, record_feedback
 
 pytestmark = pytest.mark.slow
 INJECTION = "<img src=x onerror=alert(1)>"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server_url(pipeline) -> Iterator[str]:
-    from ui.app import create_app, launch_options
-
-    demo = create_app(pipeline)
-    port = free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True, **launch_options())
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
 
 
 @pytest.fixture(scope="module")

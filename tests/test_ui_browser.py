@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,25 +19,6 @@ INJECTION = "<img src=x onerror=alert(1)>"
 
 if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
     pytest.skip("Chromium is not installed (make browser)", allow_module_level=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server_url(pipeline) -> Iterator[str]:
-    from ui.app import create_app, launch_options
-
-    demo = create_app(pipeline)
-    port = free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True, **launch_options())
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
 
 
 @pytest.fixture(scope="module")
