@@ -27,6 +27,7 @@ class Hit:
     bm25_score: float = 0.0
 
     def to_json(self) -> dict:
+        """The passage as the JSON interface shows it (doc, title, section, text, start, end, score)."""
         c = self.chunk
         return {
             "doc": c.doc,
@@ -49,18 +50,8 @@ class Citation:
     highlights: tuple[tuple[int, int], ...]  # where those sentences sit in the passage text
 
     def to_json(self) -> dict:
-        c = self.hit.chunk
-        return {
-            "n": self.n,
-            "doc": c.doc,
-            "title": c.title,
-            "section": c.section_label,
-            "text": c.text,
-            "start": c.start,
-            "end": c.end,
-            "score": round(float(self.hit.score), 6),
-            "highlights": [list(h) for h in self.highlights],
-        }
+        passage = {k: v for k, v in self.hit.to_json().items() if k not in {"dense_rank", "bm25_rank"}}
+        return {"n": self.n, **passage, "highlights": [list(h) for h in self.highlights]}
 
 
 @dataclass
