@@ -10,13 +10,12 @@ Memory: RSS sampled from /proc during each build (peak), and the process's ru_ma
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import RssSampler, embedder, machine, machine_line, peak_rss_mb, rss_mb, smoke_settings
+from bench.common import RssSampler, embedder, machine, machine_line, peak_rss_mb, rss_mb, smoke_settings, write_json
 from index.builder import build_index
 from index.settings import Settings
 
@@ -66,8 +65,10 @@ def print_report(b: BuildBench) -> None:
     print(machine_line())
     print(f"model load {b.model_load_s:.2f} s, rss after model load {b.rss_after_model_mb:.0f} MB")
     for r in b.runs:
-        print(f"[{r.kind}] {r.chunks} chunks ({r.embedded} embedded, {r.reused} reused) in {r.seconds:.2f} s: "
-              f"{r.chunks_per_s:.1f} chunks/s, peak rss {r.peak_rss_mb:.0f} MB")
+        print(
+            f"[{r.kind}] {r.chunks} chunks ({r.embedded} embedded, {r.reused} reused) in {r.seconds:.2f} s: "
+            f"{r.chunks_per_s:.1f} chunks/s, peak rss {r.peak_rss_mb:.0f} MB"
+        )
     print(f"ru_maxrss {b.ru_maxrss_mb:.0f} MB")
 
 
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> BuildBench:
     bench = measure(settings, runs)
     print_report(bench)
     if args.json:
-        args.json.write_text(json.dumps(asdict(bench), indent=1), encoding="utf-8")
+        write_json(args.json, bench)
     return bench
 
 

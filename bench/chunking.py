@@ -1,6 +1,6 @@
 """Compare chunking variants on the dev questions (never test): retrieval and answer figures per variant.
 
-    .venv/bin/python -m bench.chunking [--variants structured:300:60,window:400:0,...]
+.venv/bin/python -m bench.chunking [--variants structured:300:60,window:400:0,...]
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import platform
 import resource
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -143,3 +143,10 @@ class RssSampler:
         self._stop.set()
         self._thread.join()
         self.peak_mb = max(self.peak_mb, rss_mb(self.pid))
+
+
+def write_json(path: Path, report: object) -> None:
+    """Write a report dataclass as JSON, atomically (temp file, then rename)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(asdict(report), ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)

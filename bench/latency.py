@@ -9,12 +9,21 @@ The pipeline loads once; it is warmed up; then the dev questions run ``--rounds`
 from __future__ import annotations
 
 import argparse
-import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.common import Stats, dev_questions, embedder, fmt_ms, machine, machine_line, peak_rss_mb, smoke_settings
+from bench.common import (
+    Stats,
+    dev_questions,
+    embedder,
+    fmt_ms,
+    machine,
+    machine_line,
+    peak_rss_mb,
+    smoke_settings,
+    write_json,
+)
 from index import store
 from index.settings import Settings
 
@@ -79,7 +88,15 @@ def measure(settings: Settings, questions: list[str], rounds: int, warmup: int, 
         pipeline.answer(q)
     batch_total = time.perf_counter() - t
     return LatencyReport(
-        machine(), len(questions), rounds, model_load, pipeline_load, index_load, modes, len(batch_qs), batch_total,
+        machine(),
+        len(questions),
+        rounds,
+        model_load,
+        pipeline_load,
+        index_load,
+        modes,
+        len(batch_qs),
+        batch_total,
         peak_rss_mb(),
     )
 
@@ -87,15 +104,19 @@ def measure(settings: Settings, questions: list[str], rounds: int, warmup: int, 
 def print_report(r: LatencyReport) -> None:
     print(machine_line())
     print(f"questions: {r.questions} dev x {r.rounds} rounds per mode (sequential, after warm-up)")
-    print(f"load: model {r.model_load_s:.2f} s, pipeline (index check+load) {r.pipeline_load_s:.2f} s, "
-          f"index load alone {r.index_load_s:.2f} s")
+    print(
+        f"load: model {r.model_load_s:.2f} s, pipeline (index check+load) {r.pipeline_load_s:.2f} s, "
+        f"index load alone {r.index_load_s:.2f} s"
+    )
     for m in r.modes:
         print(f"[{m.mode}] end-to-end  {fmt_ms(m.end_to_end)}")
         for stage in STAGES:
             if stage in m.stages:
                 print(f"[{m.mode}]   {stage:<10} {fmt_ms(m.stages[stage])}")
-    print(f"batch: {r.batch_questions} questions (hybrid) in {r.batch_total_s:.2f} s "
-          f"({r.batch_total_s / max(1, r.batch_questions) * 1000:.1f} ms/question)")
+    print(
+        f"batch: {r.batch_questions} questions (hybrid) in {r.batch_total_s:.2f} s "
+        f"({r.batch_total_s / max(1, r.batch_questions) * 1000:.1f} ms/question)"
+    )
     print(f"peak rss: {r.peak_rss_mb:.0f} MB")
 
 
@@ -118,7 +139,7 @@ def main(argv: list[str] | None = None) -> LatencyReport:
     report = measure(settings, questions, rounds, warmup, batch)
     print_report(report)
     if args.json:
-        args.json.write_text(json.dumps(asdict(report), ensure_ascii=False, indent=1), encoding="utf-8")
+        write_json(args.json, report)
     return report
 
 

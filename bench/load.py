@@ -12,7 +12,6 @@ bounded loop until the deadline. Loopback only.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import socket
@@ -21,10 +20,10 @@ import sys
 import threading
 import time
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import RssSampler, Stats, dev_questions, machine, machine_line, rss_mb, smoke_settings
+from bench.common import RssSampler, Stats, dev_questions, machine, machine_line, rss_mb, smoke_settings, write_json
 from index.settings import REPO_ROOT, Settings
 
 MAX_REQUESTS_PER_CLIENT = 10_000  # a hard bound on each loop besides the deadline
@@ -76,7 +75,11 @@ def start_server(env: dict[str, str], timeout_s: float = 600) -> tuple[subproces
     port = free_port()
     child = subprocess.Popen(
         [sys.executable, "-m", "bench.load", "--serve", "--port", str(port)],
-        cwd=REPO_ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=REPO_ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + timeout_s
@@ -146,8 +149,14 @@ def run_level(url: str, clients: int, duration: float, questions: list[str], pid
     if sampler:
         sampler.__exit__(None, None, None)
     return LoadResult(
-        clients, elapsed, len(latencies), len(errors), len(latencies) / elapsed, Stats.of(latencies),
-        sampler.peak_mb if sampler else float("nan"), errors[0] if errors else "",
+        clients,
+        elapsed,
+        len(latencies),
+        len(errors),
+        len(latencies) / elapsed,
+        Stats.of(latencies),
+        sampler.peak_mb if sampler else float("nan"),
+        errors[0] if errors else "",
     )
 
 
@@ -155,9 +164,11 @@ def print_report(r: LoadReport) -> None:
     print(machine_line())
     print(f"server {r.url}, idle rss {r.server_rss_idle_mb:.0f} MB")
     for x in r.results:
-        print(f"[{x.clients} clients] {x.completed} answers in {x.duration_s:.1f} s: {x.throughput_rps:.2f} req/s, "
-              f"latency p50 {x.latency.p50:.0f} ms p95 {x.latency.p95:.0f} ms, errors {x.errors}, "
-              f"server peak rss {x.server_rss_peak_mb:.0f} MB")
+        print(
+            f"[{x.clients} clients] {x.completed} answers in {x.duration_s:.1f} s: {x.throughput_rps:.2f} req/s, "
+            f"latency p50 {x.latency.p50:.0f} ms p95 {x.latency.p95:.0f} ms, errors {x.errors}, "
+            f"server peak rss {x.server_rss_peak_mb:.0f} MB"
+        )
         if x.first_error:
             print(f"  first error: {x.first_error}")
 
@@ -192,7 +203,7 @@ def main(argv: list[str] | None = None) -> LoadReport | None:
     report = LoadReport(machine(), url, idle, results)
     print_report(report)
     if args.json:
-        args.json.write_text(json.dumps(asdict(report), indent=1), encoding="utf-8")
+        write_json(args.json, report)
     return report
 
 

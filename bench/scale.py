@@ -23,16 +23,15 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import faiss
 import numpy as np
 
-from bench.common import Stats, dev_questions, embedder, machine, machine_line, smoke_settings
+from bench.common import Stats, dev_questions, embedder, machine, machine_line, smoke_settings, write_json
 from index.builder import ensure_index
 from index.keyword_store import KeywordStore
 from index.settings import REPO_ROOT, Settings
@@ -140,8 +139,16 @@ def predicted(rows: list[Row], method: str, n: int) -> float | None:
     return last.build_s * (n * math.log(n)) / (last.size * math.log(last.size))
 
 
-def run(settings: Settings, sizes: list[int], types: list[str], sigma: float, repeats: int, n_queries: int,
-        max_build_s: float, bm25: bool) -> ScaleReport:
+def run(
+    settings: Settings,
+    sizes: list[int],
+    types: list[str],
+    sigma: float,
+    repeats: int,
+    n_queries: int,
+    max_build_s: float,
+    bm25: bool,
+) -> ScaleReport:
     emb = embedder(settings)
     index = ensure_index(settings, emb, progress=False)
     base = np.ascontiguousarray(index.embeddings, dtype=np.float32)
@@ -153,8 +160,14 @@ def run(settings: Settings, sizes: list[int], types: list[str], sigma: float, re
     np.fill_diagonal(sims, -1)
     probe = synth_vectors(base, len(base), sigma, seed=1)
     report = ScaleReport(
-        machine(), len(base), sigma, float(np.mean(np.sum(probe * base, axis=1))), float(np.mean(sims.max(axis=1))),
-        len(questions), repeats, SEARCH_THREADS[0],
+        machine(),
+        len(base),
+        sigma,
+        float(np.mean(np.sum(probe * base, axis=1))),
+        float(np.mean(sims.max(axis=1))),
+        len(questions),
+        repeats,
+        SEARCH_THREADS[0],
     )
     for n in sizes:
         vectors = synth_vectors(base, n, sigma)
@@ -171,8 +184,11 @@ def run(settings: Settings, sizes: list[int], types: list[str], sigma: float, re
                 exact = results
             if kind in types:
                 report.rows.append(row)
-                print(f"  n={n:>9,} {kind:<6} build {row.build_s:7.2f} s  mem {row.memory_mb:8.1f} MB  "
-                      f"p50 {row.query_p50_ms:7.3f} ms  recall@10 {row.recall_at_10:.3f}", flush=True)
+                print(
+                    f"  n={n:>9,} {kind:<6} build {row.build_s:7.2f} s  mem {row.memory_mb:8.1f} MB  "
+                    f"p50 {row.query_p50_ms:7.3f} ms  recall@10 {row.recall_at_10:.3f}",
+                    flush=True,
+                )
         del vectors
         gc.collect()
         if bm25:
@@ -183,23 +199,32 @@ def run(settings: Settings, sizes: list[int], types: list[str], sigma: float, re
             row = bench_bm25(tokens, n, query_tokens, repeats)
             gc.collect()
             report.rows.append(row)
-            print(f"  n={n:>9,} bm25   build {row.build_s:7.2f} s  mem {row.memory_mb:8.1f} MB  "
-                  f"p50 {row.query_p50_ms:7.3f} ms", flush=True)
+            print(
+                f"  n={n:>9,} bm25   build {row.build_s:7.2f} s  mem {row.memory_mb:8.1f} MB  "
+                f"p50 {row.query_p50_ms:7.3f} ms",
+                flush=True,
+            )
     return report
 
 
 def print_table(r: ScaleReport) -> None:
     print(machine_line())
-    print(f"source: {r.seed_chunks} real seed-chunk vectors; sigma {r.sigma}: "
-          f"synthetic cos to seed {r.cos_to_seed:.3f} (seed nearest-neighbour cos {r.seed_nn_cos:.3f}); "
-          f"{r.queries} dev queries x {r.repeats} repeats, k={K}, "
-          f"{r.search_threads} search thread(s)")
+    print(
+        f"source: {r.seed_chunks} real seed-chunk vectors; sigma {r.sigma}: "
+        f"synthetic cos to seed {r.cos_to_seed:.3f} (seed nearest-neighbour cos {r.seed_nn_cos:.3f}); "
+        f"{r.queries} dev queries x {r.repeats} repeats, k={K}, "
+        f"{r.search_threads} search thread(s)"
+    )
     print(f"{'size':>10} {'method':<6} {'build s':>9} {'mem MB':>9} {'p50 ms':>9} {'p95 ms':>9} {'recall@10':>9}")
     for row in r.rows:
+
         def f(v, fmt):
             return format(v, fmt) if v is not None else "-"
-        print(f"{row.size:>10,} {row.method:<6} {f(row.build_s, '9.2f')} {f(row.memory_mb, '9.1f')} "
-              f"{f(row.query_p50_ms, '9.3f')} {f(row.query_p95_ms, '9.3f')} {f(row.recall_at_10, '9.3f')} {row.note}")
+
+        print(
+            f"{row.size:>10,} {row.method:<6} {f(row.build_s, '9.2f')} {f(row.memory_mb, '9.1f')} "
+            f"{f(row.query_p50_ms, '9.3f')} {f(row.query_p95_ms, '9.3f')} {f(row.recall_at_10, '9.3f')} {row.note}"
+        )
 
 
 def chart(r: ScaleReport, path: Path) -> None:
@@ -236,8 +261,12 @@ def main(argv: list[str] | None = None) -> ScaleReport:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--queries", type=int, default=0, help="first N dev questions (0: all)")
     ap.add_argument("--max-build-s", type=float, default=420.0, help="skip a build predicted to take longer")
-    ap.add_argument("--search-threads", type=int, default=1,
-                    help="OpenMP threads while timing single queries (0: FAISS default, all cores)")
+    ap.add_argument(
+        "--search-threads",
+        type=int,
+        default=1,
+        help="OpenMP threads while timing single queries (0: FAISS default, all cores)",
+    )
     ap.add_argument("--no-bm25", action="store_true")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--chart", type=Path, default=DEFAULT_CHART)
@@ -259,7 +288,7 @@ def main(argv: list[str] | None = None) -> ScaleReport:
     report = run(settings, sizes, types, args.sigma, repeats, n_queries, args.max_build_s, not args.no_bm25)
     print_table(report)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(asdict(report), indent=1), encoding="utf-8")
+    write_json(out, report)
     chart(report, chart_path)
     print(f"wrote {out} and {chart_path}")
     return report

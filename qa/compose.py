@@ -54,12 +54,10 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _sentence_score(sentence: str, context: str, weights: dict[str, float], question: str, hit_rank: int) -> float:
-    norm = normalize_for_match(sentence)
-    ctx = normalize_for_match(context)
-    own = coverage(norm, weights)
+def _sentence_score(sentence: str, located: float, weights: dict[str, float], question: str, hit_rank: int) -> float:
+    """``located``: coverage of the whole passage with its title and section (computed once per passage)."""
+    own = coverage(normalize_for_match(sentence), weights)
     # Terms found only in the passage's title/section still count a little: they locate the sentence.
-    located = coverage(ctx, weights)
     score = own + 0.25 * max(0.0, located - own)
     if _ASKS_NUMBER.search(question) and _DIGIT.search(sentence):
         score += 0.15
@@ -74,10 +72,10 @@ def compose(
     candidates: list[Sentence] = []
     for hi, hit in enumerate(hits[:max_passages]):
         text = hit.chunk.text
-        context = f"{hit.chunk.title} {hit.chunk.section_label} {text}"
+        located = coverage(normalize_for_match(f"{hit.chunk.title} {hit.chunk.section_label} {text}"), weights)
         for s, e in split_sentences(text):
             sentence = text[s:e]
-            score = _sentence_score(sentence, context, weights, question, hi + 1)
+            score = _sentence_score(sentence, located, weights, question, hi + 1)
             candidates.append(Sentence(hi, s, e, sentence, score))
     if not candidates:
         return None
