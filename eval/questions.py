@@ -3,7 +3,11 @@
 Schema, one JSON object per line::
 
     {"id": "a001", "split": "dev|test", "type": "factoid", "doc": "file.txt" | ["a.txt", "b.txt"] | null,
-     "question": "...", "answer": "...", "must_contain": [["alt1", "alt2"], ...], "evidence": ["verbatim", ...]}
+     "question": "...", "answer": "...", "must_contain": [["alt1", "alt2"], ...], "evidence": ["verbatim", ...],
+     "history": ["an earlier question", ...]}
+
+``history`` (optional) holds the earlier questions of a conversation, oldest first: the question is then a
+follow-up ("那2017年呢？") that the system answers with those turns as context.
 
 Only ``id`` and ``question`` are required, so any JSONL file of questions can be scored; the bundled set
 (``eval/questions/*.jsonl``) is held to the full schema by the tests.
@@ -29,6 +33,7 @@ TYPES = (
     "english",
     "multihop",
     "crossdoc",
+    "followup",
     "unanswerable",
 )
 UNANSWERABLE = "unanswerable"
@@ -48,6 +53,7 @@ class EvalQuestion:
     answer: str = ""
     must_contain: tuple[tuple[str, ...], ...] = ()
     evidence: tuple[str, ...] = ()
+    history: tuple[str, ...] = ()  # earlier questions of the conversation, oldest first
     source: str = ""  # "file:line", for messages
 
     @property
@@ -82,6 +88,7 @@ def parse_question(row: object, where: str) -> EvalQuestion:
     if any(not g for g in must):
         raise QuestionSetError(f"{where}: a 'must_contain' group is empty")
     evidence = _strings(row.get("evidence", []), "'evidence'", where)
+    history = _strings(row.get("history", []), "'history'", where)
     qtype = row.get("type") or ("factoid" if docs else UNANSWERABLE)
     split = row.get("split") or "test"
     if split not in SPLITS:
@@ -99,6 +106,7 @@ def parse_question(row: object, where: str) -> EvalQuestion:
         answer=str(row.get("answer", "")),
         must_contain=must,
         evidence=evidence,
+        history=history,
         source=where,
     )
 

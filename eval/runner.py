@@ -23,7 +23,7 @@ from eval.questions import EvalQuestion
 from index.embedder import Embedder
 from index.settings import Settings
 from index.store import LoadedIndex
-from qa.types import Answer
+from qa.types import Answer, Turn
 
 CRASH_PREFIX = "exception: "
 
@@ -122,13 +122,21 @@ def run_system(
     for q in tqdm(questions, desc=f"eval {name}", unit="q", file=sys.stderr, disable=not progress):
         t = time.perf_counter()
         try:
-            answer = pipeline.answer(q.question, mode=mode)
+            answer = pipeline.answer(q.question, _turns(pipeline, q, mode), mode=mode)
         except Exception as exc:  # one failing question is recorded (and fails the gate), not fatal
             error = f"{CRASH_PREFIX}{type(exc).__name__}: {exc}"
             answer = Answer(question=q.question, answer="", refused=False, error=error)
         latency = (time.perf_counter() - t) * 1000
         results.append(score_answer(q, answer, texts, latency))
     return results
+
+
+def _turns(pipeline: Answerer, q: EvalQuestion, mode: str | None) -> list[Turn]:
+    """The conversation before a follow-up: each earlier question with the answer the system gave to it."""
+    turns: list[Turn] = []
+    for earlier in q.history:
+        turns.append(Turn(earlier, pipeline.answer(earlier, list(turns), mode=mode).answer))
+    return turns
 
 
 def crashed(results: Sequence[QuestionResult]) -> list[QuestionResult]:
