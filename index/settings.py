@@ -59,6 +59,18 @@ class Settings:
     max_question_chars: int = 500
     # Where the chat app appends 👍/👎 feedback (JSONL).
     feedback_file: Path = field(default_factory=lambda: _cache_root() / "feedback.jsonl")
+    # Limits on what clients send (issue 10): each is checked before any work is done on the input, so one
+    # request cannot stall the others. Earlier turns beyond max_history_turns are dropped, and each earlier
+    # question and answer is cut to max_question_chars; a request whose text (history JSON included) is longer
+    # than max_request_chars is refused, and its HTTP body is refused at the door above 8 bytes per character.
+    max_history_turns: int = 20
+    max_request_chars: int = 100_000
+    # Gradio's own upload limit; the app itself takes no uploads, and stored uploads are deleted after
+    # upload_keep_seconds.
+    max_upload_bytes: int = 1_000_000
+    upload_keep_seconds: int = 600
+    # Follow symlinks in the seeds folder that point outside it (off: they are skipped with a warning).
+    allow_seed_symlinks: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
