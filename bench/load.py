@@ -58,11 +58,12 @@ def free_port() -> int:
 def serve(port: int) -> None:
     """Child process: load the pipeline, launch the app on loopback, block until terminated."""
     from qa.pipeline import Pipeline
-    from ui.app import create_app
+    from ui.app import create_app, launch_options
 
     pipeline = Pipeline(Settings.from_env(), progress=False)
     demo = create_app(pipeline)
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, share=False)
+    options = launch_options(pipeline.settings)
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, **options)
     print(f"serving on 127.0.0.1:{port}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -109,6 +109,30 @@ def test_script_injection_renders_as_text(page) -> None:
     assert page.locator("#pq-sources img").count() == 0
 
 
+MARKDOWN = "[点我](http://127.0.0.1:9/x) ![图](http://127.0.0.1:9/y.png) **粗体** `代码` $$x^2$$ 研发扣减是多少？"
+
+
+def test_markdown_in_a_message_shows_as_text(page) -> None:
+    """A person's [link](…) and ![image](…) are shown as typed, never rendered (issue 10, item 7)."""
+    reply = ask(page, MARKDOWN)
+    chat = page.locator("#pq-chat")
+    assert MARKDOWN in chat.inner_text()
+    assert chat.locator("a[href*='127.0.0.1:9'], img[src*='y.png'], strong, code, .katex").count() == 0
+    assert "\\" not in reply  # no escaping backslashes left visible
+
+
+def test_multi_line_answer_keeps_its_lines(page, pipeline) -> None:
+    """Without markdown, the chat still shows each cited statement on its own line."""
+    questions = ["信阳市到2027年数据产业规模要达到多少？", "香港研究人才库的研究人才每月津贴是多少？",
+                 "东丽区的发展目标是什么？"]
+    question, lines = next(
+        ((q, lines) for q in questions if len(lines := pipeline.answer(q).answer.splitlines()) >= 2), (None, [])
+    )
+    assert question, "no multi-line answer among the questions"
+    shown = [line.strip() for line in ask(page, question).splitlines() if line.strip()]
+    assert shown == lines
+
+
 def test_errors_are_shown(page) -> None:
     assert "请输入问题" in ask(page, "   ")
     assert "太长" in ask(page, "研发" * 2500)

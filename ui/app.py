@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -12,11 +11,15 @@ from typing import Any
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # imported after the line above: analytics stay off
+from starlette.middleware import Middleware
 
+from index.settings import Settings
+from qa.inputs import InputError, bound_turns, bound_turns_json, check_request_chars, check_scope, strip_markup
 from qa.pipeline import Pipeline
 from qa.types import Answer, Turn
 from ui import render
-from ui.feedback import record_feedback
+from ui.feedback import check_writable, save_vote
+from ui.limits import BodyLimit
 
 TITLE = "policyqa · 政策问答"
 EXAMPLES = [
@@ -30,7 +33,7 @@ ALL = ""
 THINKING = "正在查找相关条文……"
 FAILED = "抱歉，处理这个问题时出错了，请稍后再试或换个问法。"
 STREAM_PAUSE_S = 0.04
-MAX_TURNS = 20  # earlier exchanges kept for follow-up questions
+BYTES_PER_CHAR = 8  # an HTTP body may hold max_request_chars characters as JSON escapes ("\\uXXXX") and framing
 CSS = """
 #pq-feedback-status { min-height: 1.5em; }
 """
@@ -57,23 +60,17 @@ def parse_scope(scope: str | None) -> tuple[str | None, str | None]:
     return None, None
 
 
-def turns_from(history: list[dict[str, Any]]) -> list[Turn]:
-    return [Turn(str(t.get("question", "")), str(t.get("answer", ""))) for t in history[-MAX_TURNS:]]
-
-
-def _resolve_doc(pipeline: Pipeline, doc: str) -> str | None:
-    """A seed file name from a file name or a title (as the API accepts both)."""
-    doc = (doc or "").strip()
-    if not doc:
-        return None
-    if doc in pipeline.documents:
-        return doc
-    by_title = {title.strip("《》"): name for name, title in pipeline.documents.items()}
-    return by_title.get(doc.strip("《》"), doc)
+def turns_from(history: object, settings: Settings) -> list[Turn]:
+    """The earlier turns kept for a follow-up: the last few, each question and answer cut to the question limit."""
+    return bound_turns(history, settings.max_history_turns, settings.max_question_chars)
 
 
 def create_app(pipeline: Pipeline) -> gr.Blocks:
-    feedback_file = pipeline.settings.feedback_file
+    settings = pipeline.settings
+    feedback_file = settings.feedback_file
+    feedback_problem = check_writable(feedback_file)
+    if feedback_problem:
+        log.warning("feedback cannot be saved (%s); 👍/👎 clicks will say so", feedback_problem)
 
     def respond(
         message: str, chat: list[Message], history: list[dict[str, Any]], scope: str
@@ -82,9 +79,15 @@ def create_app(pipeline: Pipeline) -> gr.Blocks:
         chat = [*(chat or []), {"role": "user", "content": render.question_text(message)}]
         chat.append({"role": "assistant", "content": THINKING})
         yield "", chat, history, render.LOADING, None, ""
-        doc, region = parse_scope(scope)
         try:
-            answer = pipeline.answer(message, turns_from(history or []), doc=doc, region=region)
+            doc, region = check_scope(*parse_scope(scope), pipeline.documents, pipeline.regions)
+            turns = turns_from(history, settings)
+        except InputError as exc:
+            chat[-1] = {"role": "assistant", "content": render.as_text(str(exc))}
+            yield "", chat, history, render.PLACEHOLDER, None, ""
+            return
+        try:
+            answer = pipeline.answer(strip_markup(message), turns, doc=doc, region=region)
         except Exception:  # keep the session usable; the traceback goes to the server log
             log.exception("answering failed for %r", message[:200])
             chat[-1] = {"role": "assistant", "content": FAILED}
@@ -99,14 +102,12 @@ def create_app(pipeline: Pipeline) -> gr.Blocks:
         if answer.error:
             yield "", chat, history, render.sources_html(answer), None, ""
             return
-        history = [*(history or []), {"question": message, "answer": answer.answer}][-MAX_TURNS:]
+        history = [*(history or []), {"question": message, "answer": answer.answer}][-settings.max_history_turns :]
         yield "", chat, history, render.sources_html(answer), answer.to_json(), ""
 
     def vote(kind: str, last: dict[str, Any] | None, comment: str) -> tuple[str, str]:
-        if not last:
-            return "请先提问，得到回答后再评价。", comment
-        record_feedback(feedback_file, last, kind, comment)
-        return ("已记录：👍 有帮助，谢谢！" if kind == "up" else "已记录：👎 没帮助，谢谢指正！"), ""
+        saved, status = save_vote(feedback_file, last, kind, comment)
+        return status, "" if saved else comment  # an unsaved comment stays in the box for another try
 
     def clear() -> tuple[Any, ...]:
         return [], [], render.PLACEHOLDER, None, "", "", ""
@@ -118,16 +119,26 @@ def create_app(pipeline: Pipeline) -> gr.Blocks:
         document title to search only that document; region: only documents of this region.
         """
         try:
-            rows = json.loads(history_json or "[]")
-        except json.JSONDecodeError as exc:
-            raise gr.Error(f"history_json 不是合法的 JSON：{exc.msg}") from exc
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise gr.Error('history_json 必须是 JSON 列表，每项形如 {"question": "...", "answer": "..."}')
-        doc_name, region_name = _resolve_doc(pipeline, doc), (region or "").strip() or None
-        result: Answer = pipeline.answer(str(question or ""), turns_from(rows), doc=doc_name, region=region_name)
+            # Sizes and shapes first: nothing below parses or searches an unbounded input.
+            check_request_chars([question, history_json, doc, region], settings.max_request_chars)
+            turns = bound_turns_json(
+                history_json, settings.max_history_turns, settings.max_question_chars, settings.max_request_chars
+            )
+            doc_name, region_name = check_scope(doc, region, pipeline.documents, pipeline.regions)
+        except InputError as exc:
+            raise gr.Error(str(exc), title="请求有误", print_exception=False) from exc
+        # Tags are dropped so that an answer quoting the question is safe for a caller who renders it as HTML.
+        asked = strip_markup(question) if isinstance(question, str) else question
+        try:
+            result: Answer = pipeline.answer(asked, turns, doc=doc_name, region=region_name)
+        except Exception as exc:  # the traceback goes to the server log, the caller gets a sentence
+            log.exception("answering failed for %r", str(question)[:200])
+            raise gr.Error(FAILED, print_exception=False) from exc
         return result.to_json()
 
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    # Stored uploads (Gradio's upload route is open to anyone) are deleted after upload_keep_seconds.
+    keep = max(1, settings.upload_keep_seconds)
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(keep, keep)) as demo:
         gr.Markdown(
             "## 政策问答\n用日常的话提问（简体、繁体或英文均可）。答案只取自政策文件原文，每句话都标注出处 [n]，"
             "“来源”栏列出原文并标出依据的句子；文件里没有的内容，会直接告诉您没有找到。"
@@ -136,9 +147,11 @@ def create_app(pipeline: Pipeline) -> gr.Blocks:
         last = gr.State(None)
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=340):
+                # Messages are plain text: no markdown (a user's [link](…) or ![image](…) stays text), no LaTeX.
                 chatbot = gr.Chatbot(
                     label="对话", show_label=False, height=560, buttons=["copy"], feedback_options=None,
                     elem_id="pq-chat", placeholder="请在下方输入问题，或点击示例问题。",
+                    render_markdown=False, latex_delimiters=[],
                 )
                 with gr.Row(equal_height=True):
                     msg = gr.Textbox(
@@ -180,6 +193,24 @@ def create_app(pipeline: Pipeline) -> gr.Blocks:
     return demo
 
 
-def launch_options() -> dict[str, Any]:
-    """Keyword arguments for ``demo.launch``: our CSS, no share link, only the API page in the footer."""
-    return {"css": CSS, "share": False, "footer_links": ["api"]}
+def launch_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for ``demo.launch``: our CSS, no share link, only the API page in the footer, and the
+    request limits (every HTTP body, Gradio's own upload limit). ``show_error`` lets Gradio's own rejections
+    (too few arguments, a value not among a dropdown's choices) reach the client as a message; our handlers
+    catch everything else themselves."""
+    return {
+        "css": CSS,
+        "share": False,
+        "footer_links": ["api"],
+        "show_error": True,
+        "max_file_size": settings.max_upload_bytes,
+        "app_kwargs": {
+            "middleware": [
+                Middleware(
+                    BodyLimit,
+                    max_bytes=settings.max_request_chars * BYTES_PER_CHAR,
+                    upload_bytes=settings.max_upload_bytes,
+                )
+            ]
+        },
+    }

@@ -1,13 +1,12 @@
 """Pure functions that turn answers into what the app shows.
 
-Everything that comes from a question or a document is escaped: the chat shows it as text, never as HTML,
-and the sources panel wraps only the supporting sentences in ``<mark>``.
+Everything that comes from a question or a document is escaped: the chat shows it as text, never as HTML or
+markdown (the chat renders no markdown), and the sources panel wraps only the supporting sentences in ``<mark>``.
 """
 
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterable, Sequence
 
 from qa.types import Answer, Citation, Hit
@@ -22,15 +21,14 @@ def _note(text: str, title: str = "来源") -> str:
 
 PLACEHOLDER = _note("提问后，这里会列出答案所依据的原文段落，支持答案的句子以黄色标出。")
 LOADING = _note("正在检索文件……")
-_MD_SPECIAL = re.compile(r"([\\`*_~|])")
 MAX_SHOWN_QUESTION = 300
 RELATED_COUNT = 3
 RELATED_CHARS = 240
 
 
 def as_text(text: str) -> str:
-    """Text for the chat (markdown): HTML escaped and markdown emphasis neutralised, line breaks kept."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    """Text for the chat, which shows messages as sanitised HTML without markdown: escaped, line breaks kept."""
+    return html.escape(text, quote=False)
 
 
 def question_text(question: str) -> str:
