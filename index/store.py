@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -19,9 +21,10 @@ from index.chunking import Chunk
 from index.documents import DocMeta
 from index.fileutil import file_sha256
 from index.keyword_store import KeywordStore
+from index.sentences import SentenceTable
 from index.vector_store import FaissStore, VectorStore
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: sentence vectors (sentences.jsonl, sentence_vectors.npy)
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 DOCUMENTS = "documents.json"
@@ -46,6 +49,14 @@ class IndexMismatch(IndexProblem):
     pass
 
 
+class IndexLocationError(IndexProblem):
+    """The index folder cannot be used where it was asked for (a file is in the way)."""
+
+
+T = TypeVar("T")
+SWITCH_RETRIES = 3  # reads retried when a publish switched `current` (and removed the old build) meanwhile
+
+
 @dataclass(frozen=True)
 class DocRecord:
     name: str
@@ -63,6 +74,7 @@ class LoadedIndex:
     vectors: VectorStore
     keywords: KeywordStore
     embeddings: np.ndarray  # the passage vectors, row i = chunks[i]
+    sentences: SentenceTable | None = None  # every sentence of every chunk with its vector
 
 
 def chunk_to_json(c: Chunk, text_hash: str) -> str:
@@ -102,6 +114,36 @@ def current_build(index_dir: Path) -> Path | None:
     if not link.exists():
         return None
     return link.resolve()
+
+
+def check_index_dir(index_dir: Path) -> None:
+    """Fail at once, before minutes of embedding, when the index folder or a folder above it is a file."""
+    for path in (index_dir, *index_dir.parents):
+        if path.is_symlink() and not path.exists():
+            raise IndexLocationError(f"index folder {index_dir} cannot be used: {path} is a broken link")
+        if path.exists():
+            if not path.is_dir():
+                raise IndexLocationError(
+                    f"index folder {index_dir} cannot be used: {path} is a file; "
+                    "choose another folder with --index or POLICYQA_INDEX_DIR"
+                )
+            return
+
+
+def _unless_switched(index_dir: Path, read: Callable[[], T]) -> T:
+    """``read()``, read again when it failed because a publish switched ``current`` while it was reading.
+
+    A publish removes the previous build right after switching away from it, so a reader (another replica
+    starting up) still on that build can find its files gone: that is not damage, and the new build is read
+    instead. A failure with no switch meanwhile is raised as it is."""
+    for attempt in range(SWITCH_RETRIES + 1):
+        before = current_build(index_dir)
+        try:
+            return read()
+        except IndexDamaged:
+            if attempt == SWITCH_RETRIES or current_build(index_dir) == before:
+                raise
+    raise AssertionError("unreachable")
 
 
 def new_build_folder(index_dir: Path, build_id: str) -> Path:
@@ -144,6 +186,11 @@ def _fsync_dir(path: Path) -> None:
 
 
 def read_manifest(index_dir: Path) -> tuple[Path, dict]:
+    """(build folder, manifest) of the current build."""
+    return _unless_switched(index_dir, lambda: _read_manifest(index_dir))
+
+
+def _read_manifest(index_dir: Path) -> tuple[Path, dict]:
     build = current_build(index_dir)
     if build is None:
         raise IndexMissing(f"no index in {index_dir}; build it with `policyqa index`")
@@ -164,6 +211,16 @@ def read_manifest(index_dir: Path) -> tuple[Path, dict]:
     return build, manifest
 
 
+def built_by_older_version(index_dir: Path) -> bool:
+    """The current build's manifest is readable and has an older schema than this version writes."""
+    build = current_build(index_dir)
+    try:
+        version = json.loads((build / MANIFEST).read_text(encoding="utf-8")).get("schema_version") if build else None
+    except (OSError, ValueError, AttributeError):
+        return False
+    return isinstance(version, int) and version < SCHEMA_VERSION
+
+
 def verify_files(build: Path, manifest: dict) -> None:
     for name, expected in manifest.get("files", {}).items():
         path = build / name
@@ -178,8 +235,14 @@ def verify_files(build: Path, manifest: dict) -> None:
 
 
 def load_index(index_dir: Path, expect_model: tuple[str, str] | None = None) -> LoadedIndex:
-    """Load and check the current build. ``expect_model`` is (model id, checksum) of the query model."""
-    build, manifest = read_manifest(index_dir)
+    """Load and check the current build. ``expect_model`` is (model id, checksum) of the query model.
+
+    A publish that switches ``current`` meanwhile is no error: the build it switched to is loaded."""
+    return _unless_switched(index_dir, lambda: _load_index(index_dir, expect_model))
+
+
+def _load_index(index_dir: Path, expect_model: tuple[str, str] | None) -> LoadedIndex:
+    build, manifest = _read_manifest(index_dir)
     if expect_model is not None:
         model = manifest.get("model", {})
         if (model.get("id"), model.get("checksum")) != expect_model:
@@ -204,6 +267,7 @@ def load_index(index_dir: Path, expect_model: tuple[str, str] | None = None) -> 
         else:
             vectors = FaissStore.load(build, store_info["index_type"])
         keywords = KeywordStore.load(build, len(chunks))
+        sentences = SentenceTable.load(build)
     except IndexProblem:
         raise
     except Exception as exc:
@@ -212,7 +276,9 @@ def load_index(index_dir: Path, expect_model: tuple[str, str] | None = None) -> 
         ) from exc
     if len(chunks) != len(embeddings) or len(vectors) != len(chunks):
         raise IndexDamaged(f"index in {build} is inconsistent (row counts differ); run `policyqa index --rebuild`")
-    return LoadedIndex(build, manifest, chunks, documents, vectors, keywords, embeddings)
+    if len(sentences) and int(sentences.rows.max()) >= len(chunks):
+        raise IndexDamaged(f"index in {build} is inconsistent (sentence rows); run `policyqa index --rebuild`")
+    return LoadedIndex(build, manifest, chunks, documents, vectors, keywords, embeddings, sentences)
 
 
 def previous_vectors(index_dir: Path, model_checksum: str) -> dict[str, np.ndarray]:
@@ -228,4 +294,10 @@ def previous_vectors(index_dir: Path, model_checksum: str) -> dict[str, np.ndarr
         return {}
     if len(hashes) != len(vectors):
         return {}
-    return dict(zip(hashes, vectors, strict=True))
+    found = dict(zip(hashes, vectors, strict=True))
+    try:
+        sentences = SentenceTable.load(build)
+        found.update(zip(sentences.hashes, sentences.vectors, strict=True))
+    except (OSError, ValueError, KeyError):
+        pass
+    return found

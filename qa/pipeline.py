@@ -1,4 +1,5 @@
-"""The answering pipeline: normalise -> (follow-up context) -> hybrid retrieve -> compose -> verify/refuse.
+"""The answering pipeline: normalise -> follow-up -> analyse and split into parts -> scope -> retrieve ->
+evidence -> judge -> compose, each part on its own, in the question's order.
 
 Models and the index load once, in the constructor; ``answer`` is then cheap and safe to call from
 several threads (nothing in it mutates shared state).
@@ -6,6 +7,7 @@ several threads (nothing in it mutates shared state).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Sequence
@@ -15,16 +17,22 @@ import numpy as np
 
 from index.builder import ensure_index
 from index.embedder import Embedder
+from index.modes import RetrievalMode
 from index.settings import Settings
 from index.store import LoadedIndex
-from index.textnorm import search_tokens, to_simplified
-from qa.compose import compose
-from qa.followup import contextual_query
+from index.textnorm import fold_width, search_tokens, to_simplified
+from qa.analyse import Analysis, AskKind, analyse, split_parts, strip_question_words, years_in
+from qa.compose import Composer, ExtractiveComposer, PartEvidence, Statement, cite
+from qa.evidence import gather
+from qa.followup import Resolved, resolve
+from qa.judge import Judgement, Verdict, judge, naming
+from qa.messages import refusal_line, with_passages_note
 from qa.query import Query, QuestionError, normalize_question
-from qa.refusal import RefusalPolicy, Support, measure_support, refusal_text
 from qa.retrieve import Retriever, SearchRequest
-from qa.terms import entity_words, group_weights, is_entity, term_weights
+from qa.scope import Gazetteer
+from qa.terms import entity_words, group_weights, term_weights
 from qa.translate import EnglishToChinese
+from qa.tuning import DEFAULT_TUNING, Tuning
 from qa.types import Answer, Hit, Turn
 
 
@@ -33,10 +41,27 @@ class PreparedQuery:
     query: Query
     dense_text: str
     bm25_tokens: list[str]
-    weights: dict[str, float]  # question terms -> importance, for composing and for refusal
-    topic: str  # earlier question used as context, or ""
-    unknown_names: frozenset[str] = frozenset()  # names in the question that no document uses
-    own_terms: frozenset[str] = frozenset()  # terms of this question itself (not of earlier turns)
+    weights: dict[str, float]  # content terms -> importance (question words and scope names left out)
+    topic: str  # earlier text used as retrieval context, or ""
+    analysis: Analysis | None = None
+    docs: frozenset[str] = frozenset()  # the documents the question's places/bodies select
+    unknown_places: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Part:
+    text: str
+    docs: frozenset[str]
+    context: str = ""  # earlier text for retrieval: the conversation's topic, or the previous part
+    follows_up: bool = False  # context is an earlier turn: an elliptical part asks what that turn asked
+
+
+@dataclass(frozen=True)
+class PartResult:
+    prepared: PreparedQuery
+    hits: list[Hit]
+    judgement: Judgement
+    statements: list[Statement]
 
 
 class Pipeline:
@@ -45,14 +70,16 @@ class Pipeline:
         settings: Settings,
         embedder: Embedder | None = None,
         index: LoadedIndex | None = None,
-        policy: RefusalPolicy | None = None,
+        tuning: Tuning | None = None,
+        composer: Composer | None = None,
         progress: bool = True,
     ) -> None:
         self.settings = settings
+        self.tuning = tuning or DEFAULT_TUNING
+        self.composer = composer or ExtractiveComposer()
         self.embedder = embedder or Embedder(settings)
         self.index = index or ensure_index(settings, self.embedder, progress=progress)
-        self.retriever = Retriever(self.index, self.embedder)
-        self.policy = policy or RefusalPolicy()
+        self.retriever = Retriever(self.index, self.embedder, self.tuning)
         retriever = self.index.keywords.retriever
         df = np.diff(np.asarray(retriever.scores["indptr"]))
         n = max(1, len(self.index.chunks))
@@ -62,6 +89,9 @@ class Pipeline:
             if i < len(df) and tok  # bm25s adds an empty placeholder token past the matrix
         }
         self.max_idf = math.log((n + 0.5) / 0.5 + 1.0)
+        self.gazetteer = Gazetteer.from_documents({name: d.meta for name, d in self.index.documents.items()})
+        self.doc_years = {name: d.meta.year for name, d in self.index.documents.items()}
+        self._sentence_rows = self.index.sentences.by_chunk() if self.index.sentences is not None else {}
         self._english: EnglishToChinese | None = None
 
     @property
@@ -78,33 +108,77 @@ class Pipeline:
             self._english = EnglishToChinese(set(self.idf))
         return self._english
 
-    def _terms(self, text: str, language: str) -> tuple[list[str], dict[str, float], frozenset[str]]:
-        """(BM25 tokens, term weights, unknown names) for one piece of question text."""
+    # --- preparing a question ------------------------------------------------------------------------------
+
+    def _scope_words(self, docs: frozenset[str]) -> set[str]:
+        """Names that select the scoped documents: satisfied by the scope, so no sentence has to repeat them."""
+        return {alias for alias in self.gazetteer.places if self.gazetteer.aliases[alias] & docs}
+
+    def _weights(self, text: str, language: str, docs: frozenset[str]) -> tuple[list[str], dict[str, float]]:
+        """(BM25 tokens, content-term weights) for one piece of question text."""
         if language == "en":
             groups = self.english().groups(text)
             english_tokens = [t for t in search_tokens(text) if t in self.idf and len(t) > 1]
             tokens = list(dict.fromkeys([t for g in groups for t in g] + english_tokens))
-            return tokens, group_weights(groups + [[t] for t in english_tokens], self.idf), frozenset()
+            return tokens, group_weights(groups + [[t] for t in english_tokens], self.idf)
         tokens = search_tokens(text)
-        entities = entity_words(text)
-        unknown = frozenset(t for t in tokens if t not in self.idf and is_entity(t, entities))
-        return tokens, term_weights(tokens, self.idf, self.max_idf, entities), unknown
+        content = search_tokens(strip_question_words(text))
+        scope_words = self._scope_words(docs)
+        content = [t for t in content if not any(t in w for w in scope_words) and not (t.isdigit() and years_in(t))]
+        weights = term_weights(
+            content, self.idf, self.max_idf, entity_words(text), filler_share=self.tuning.oov_filler_share
+        )
+        return tokens, weights
+
+    def _prepare_part(self, query: Query, part: Part) -> PreparedQuery:
+        analysis = analyse(part.text)
+        if part.follows_up and analysis.kind in {AskKind.OPEN, AskKind.YESNO}:
+            earlier = analyse(part.context)
+            analysis = dataclasses.replace(analysis, kind=earlier.kind, wants_list=earlier.wants_list)
+        tokens, weights = self._weights(part.text, query.language, part.docs)
+        if part.context:
+            ctx_tokens, ctx_weights = self._weights(part.context, query.language, part.docs)
+            tokens += [t for t in ctx_tokens if t not in tokens]
+            for term, w in ctx_weights.items():
+                weights.setdefault(term, 0.5 * w)
+        dense_text = f"{part.context} {part.text}".strip() if part.context else part.text
+        if query.language == "en" and tokens:
+            # The multilingual model reads the English; the dictionary terms anchor it in the documents' words.
+            dense_text = f"{dense_text} {' '.join(tokens[:8])}"
+        unknown = self.gazetteer.scope(part.text).unknown_places if query.language != "en" else ()
+        return PreparedQuery(query, dense_text, tokens, weights, part.context, analysis, part.docs, unknown)
 
     def prepare(self, question: str, history: Sequence[Turn] = ()) -> PreparedQuery:
+        """The first (usually only) part of a question, ready for retrieval."""
         query = normalize_question(question, self.settings.max_question_chars)
-        search_text, topic = contextual_query(query.text, history)
-        tokens, weights, unknown = self._terms(query.text, query.language)
-        own, own_weights = list(tokens), dict(weights)
-        if topic:
-            topic_tokens, topic_weights, _ = self._terms(to_simplified(topic), query.language)
-            tokens += topic_tokens
-            for term, w in topic_weights.items():
-                weights.setdefault(term, 0.5 * w)
-        dense_text = search_text
-        if query.language == "en" and own:
-            # The multilingual model reads the English; the dictionary terms anchor it in the documents' words.
-            dense_text = f"{search_text} {' '.join(own[:8])}"
-        return PreparedQuery(query, dense_text, tokens, weights, topic, unknown, frozenset(own_weights))
+        return self._prepare_part(query, self._parts(query, self._resolve(query, history))[0])
+
+    def _resolve(self, query: Query, history: Sequence[Turn]) -> Resolved:
+        turns = [Turn(fold_width(to_simplified(t.question)), t.answer) for t in history]
+
+        def mentions(text: str) -> list[tuple[int, int, str]]:
+            return [(m.start, m.end, m.alias) for m in self.gazetteer.mentions(text)]
+
+        return resolve(query.text, turns, mentions)
+
+    def _parts(self, query: Query, resolved: Resolved) -> list[Part]:
+        if query.language == "en":
+            return [Part(resolved.text, frozenset(), resolved.context, bool(resolved.context))]
+        pieces = split_parts(resolved.text, self.tuning.max_parts)
+        whole = self.gazetteer.scope(f"{resolved.context} {resolved.text}")
+        single_scope = len({m.docs for m in whole.mentions}) == 1
+        inherited = self.gazetteer.scope(resolved.topic).docs if resolved.topic else frozenset()
+        parts: list[Part] = []
+        for i, piece in enumerate(pieces):
+            context = resolved.context if i == 0 else pieces[i - 1]
+            for text, docs in self.gazetteer.split_by_document(piece):
+                docs = docs or self.gazetteer.scope(text).docs or inherited
+                if not docs and single_scope:
+                    docs = whole.docs
+                parts.append(Part(text, docs, context, follows_up=i == 0 and bool(resolved.context)))
+        return parts[: self.tuning.max_parts]
+
+    # --- retrieval ------------------------------------------------------------------------------------------
 
     def retrieve(
         self,
@@ -115,17 +189,67 @@ class Pipeline:
         fusion: str | None = None,
         doc: str | None = None,
         region: str | None = None,
+        docs: frozenset[str] = frozenset(),
+        query_vector: np.ndarray | None = None,
     ) -> tuple[list[Hit], dict[str, float]]:
         request = SearchRequest(
             dense_text=prepared.dense_text,
             bm25_tokens=prepared.bm25_tokens,
             k=k or self.settings.top_k,
-            mode=mode or self.settings.retrieval,
+            mode=RetrievalMode.from_str(mode or self.settings.retrieval),
             fusion=fusion or self.settings.fusion,
             doc=doc or None,
             region=region or None,
+            docs=docs,
+            query_vector=query_vector,
         )
         return self.retriever.search(request)
+
+    def sentence_similarity(self, vector: np.ndarray):
+        """A function (chunk row, start, end) -> cosine of that sentence to the question, or None."""
+        table = self.index.sentences
+        if table is None or not len(table):
+            return None
+        sims = table.vectors @ vector.astype(np.float32)
+        rows = self._sentence_rows
+
+        def similarity(row: int, start: int, end: int) -> float | None:
+            i = rows.get((row, start, end))
+            return None if i is None else float(sims[i])
+
+        return similarity
+
+    # --- answering ------------------------------------------------------------------------------------------
+
+    def _answer_part(
+        self, query: Query, part: Part, mode: RetrievalMode, doc: str | None, region: str | None, lines: int
+    ) -> tuple[PartResult, dict[str, float]]:
+        prepared = self._prepare_part(query, part)
+        t = time.perf_counter()
+        vector = None if mode is RetrievalMode.BM25 else self.embedder.encode_queries([prepared.dense_text])[0]
+        timings = {"embed": (time.perf_counter() - t) * 1000}
+        hits, retrieval_timings = self.retrieve(
+            prepared, mode=mode, doc=doc, region=region, docs=part.docs, query_vector=vector
+        )
+        timings.update(retrieval_timings)
+        analysis = prepared.analysis or analyse(part.text)
+        t = time.perf_counter()
+        similarity = self.sentence_similarity(vector) if vector is not None else None
+        candidates = gather(analysis, hits, prepared.weights, self.tuning, self.doc_years, similarity)
+        if prepared.unknown_places:
+            candidates = naming(candidates, hits, prepared.unknown_places)
+        dense_top = None if mode is RetrievalMode.BM25 else max((h.dense_score for h in hits), default=0.0)
+        if query.language == "en":
+            dense_top = None  # dictionary terms make English lexical evidence noisy; the dense floor says little more
+        verdict = judge(
+            analysis, candidates, hits, self.tuning, unknown_places=prepared.unknown_places, dense_top=dense_top
+        )
+        statements: list[Statement] = []
+        if verdict.verdict is Verdict.ANSWER and verdict.best is not None:
+            evidence = PartEvidence(analysis, hits, candidates, verdict.best)
+            statements = self.composer.compose(evidence, self.tuning, lines)
+        timings["evidence"] = (time.perf_counter() - t) * 1000
+        return PartResult(prepared, hits, verdict, statements), timings
 
     def answer(
         self,
@@ -139,53 +263,58 @@ class Pipeline:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         try:
-            prepared = self.prepare(question, history)
+            query = normalize_question(question, self.settings.max_question_chars)
         except QuestionError as exc:
             return Answer(question=str(question)[:200], answer=str(exc), refused=True, error=str(exc))
-        timings["normalize"] = (time.perf_counter() - started) * 1000
-        hits, retrieval_timings = self.retrieve(prepared, mode=mode, doc=doc, region=region)
-        timings.update(retrieval_timings)
-        t = time.perf_counter()
-        composed = compose(prepared.query.text, hits, prepared.weights)
-        support = measure_support(composed, hits, prepared.weights, prepared.unknown_names, prepared.own_terms)
-        timings["compose"] = (time.perf_counter() - t) * 1000
+        run_mode = RetrievalMode.from_str(mode or self.settings.retrieval)
+        resolved = self._resolve(query, history)
+        parts = self._parts(query, resolved)
+        timings["analyse"] = (time.perf_counter() - started) * 1000
+        results: list[PartResult] = []
+        for part in parts:
+            lines = self.tuning.max_lines if len(parts) == 1 else self.tuning.max_part_lines
+            result, part_timings = self._answer_part(query, part, run_mode, doc, region, lines)
+            results.append(result)
+            for key, value in part_timings.items():
+                timings[key] = timings.get(key, 0.0) + value
+        passages = _merged_hits([r.hits for r in results], self.settings.top_k)
+        answered = [r for r in results if r.statements]
         timings["total"] = (time.perf_counter() - started) * 1000
-        if composed is None or not self._supported(support, mode, prepared.query.language):
+        search_query = " | ".join(r.prepared.dense_text for r in results)
+        if not answered:
+            lines = [refusal_line(r.judgement, r.prepared, self.gazetteer.covered) for r in results]
             return Answer(
-                question=prepared.query.original,
-                answer=refusal_text(self._topic_zh(prepared)),
+                question=query.original,
+                answer=with_passages_note("\n".join(dict.fromkeys(lines))),
                 refused=True,
-                passages=hits,
+                passages=passages,
                 timings_ms=timings,
-                search_query=prepared.dense_text,
+                search_query=search_query,
             )
+        pieces: list[list[Statement] | str] = []
+        for r in results:
+            pieces.append(
+                r.statements if r.statements else refusal_line(r.judgement, r.prepared, self.gazetteer.covered)
+            )
+        text, citations = cite(pieces)
         return Answer(
-            question=prepared.query.original,
-            answer=composed.text,
+            question=query.original,
+            answer=text,
             refused=False,
-            citations=composed.citations,
-            passages=hits,
+            citations=citations,
+            passages=passages,
             timings_ms=timings,
-            search_query=prepared.dense_text,
+            search_query=search_query,
         )
 
-    @staticmethod
-    def _topic_zh(prepared: PreparedQuery) -> str:
-        """The question's topic in Chinese: for English questions, its dictionary terms."""
-        if prepared.query.language != "en":
-            return prepared.query.text
-        terms = [t for t in prepared.bm25_tokens if not t.isascii()][:3]
-        return "、".join(terms) if terms else "您的问题"
 
-    def _supported(self, support: Support, mode: str | None, language: str) -> bool:
-        if language == "en":
-            # Dictionary translations are noisy, so an untranslated or mistranslated word says little.
-            return not support.missing_names and support.coverage >= self.policy.min_coverage
-        if (mode or self.settings.retrieval) == "bm25":
-            # No dense score exists in a BM25-only run; judge on terms alone.
-            return (
-                support.coverage >= self.policy.min_coverage
-                and support.missing_share <= self.policy.max_missing_weight
-                and not support.missing_names
-            )
-        return support.supported(self.policy)
+def _merged_hits(lists: list[list[Hit]], k: int) -> list[Hit]:
+    """The parts' passages interleaved (each part's best first), without repeats."""
+    seen: set[int] = set()
+    merged: list[Hit] = []
+    for rank in range(max((len(h) for h in lists), default=0)):
+        for hits in lists:
+            if rank < len(hits) and hits[rank].row not in seen:
+                seen.add(hits[rank].row)
+                merged.append(hits[rank])
+    return merged[: max(k, len(lists))]

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.embedder import Embedder
+from index.modes import FusionMode, RetrievalMode
 from index.store import LoadedIndex
+from qa.tuning import DEFAULT_TUNING, Tuning
 from qa.types import Hit
-
-RRF_K = 60
-BLEND_DENSE_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -20,27 +19,36 @@ class SearchRequest:
     dense_text: str  # text to embed (the question, or the question with follow-up context)
     bm25_tokens: list[str]
     k: int = 10
-    mode: str = "hybrid"  # "hybrid", "dense", "bm25"
-    fusion: str = "rrf"  # "rrf" or "blend"
+    mode: RetrievalMode = RetrievalMode.HYBRID
+    fusion: FusionMode = FusionMode.RRF
     doc: str | None = None
     region: str | None = None
+    docs: frozenset[str] = frozenset()  # the scope the question names (empty: all documents)
+    query_vector: np.ndarray | None = None  # the embedded question, when the caller has it already
 
 
 class Retriever:
-    def __init__(self, index: LoadedIndex, embedder: Embedder) -> None:
+    def __init__(self, index: LoadedIndex, embedder: Embedder, tuning: Tuning = DEFAULT_TUNING) -> None:
         self.index = index
         self.embedder = embedder
+        self.tuning = tuning
         self.n = len(index.chunks)
 
-    def _allowed(self, doc: str | None, region: str | None) -> np.ndarray | None:
-        if not doc and not region:
+    def _allowed(self, doc: str | None, region: str | None, docs: frozenset[str]) -> np.ndarray | None:
+        if not doc and not region and not docs:
             return None
         return np.array(
-            [(not doc or c.doc == doc) and (not region or c.region == region) for c in self.index.chunks], dtype=bool
+            [
+                (not doc or c.doc == doc) and (not region or c.region == region) and (not docs or c.doc in docs)
+                for c in self.index.chunks
+            ],
+            dtype=bool,
         )
 
-    def dense(self, text: str, pool: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        query = self.embedder.encode_queries([text])
+    def dense(
+        self, text: str, pool: int, allowed: np.ndarray | None, vector: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        query = self.embedder.encode_queries([text]) if vector is None else vector.reshape(1, -1)
         k = self.n if allowed is not None else min(self.n, pool)
         scores, ids = self.index.vectors.search(query, k)
         scores, ids = scores[0], ids[0]
@@ -61,14 +69,15 @@ class Retriever:
 
     def search(self, req: SearchRequest) -> tuple[list[Hit], dict[str, float]]:
         timings: dict[str, float] = {}
-        allowed = self._allowed(req.doc, req.region)
-        pool = max(50, req.k * 5)
+        allowed = self._allowed(req.doc, req.region, req.docs)
+        mode, fusion = RetrievalMode.from_str(req.mode), FusionMode.from_str(req.fusion)
+        pool = max(self.tuning.candidate_pool, req.k * 5)
         dense_ids = dense_scores = bm25_ids = bm25_scores = np.zeros(0)
-        if req.mode in {"hybrid", "dense"}:
+        if mode in {RetrievalMode.HYBRID, RetrievalMode.DENSE}:
             t = time.perf_counter()
-            dense_ids, dense_scores = self.dense(req.dense_text, pool, allowed)
+            dense_ids, dense_scores = self.dense(req.dense_text, pool, allowed, req.query_vector)
             timings["dense"] = (time.perf_counter() - t) * 1000
-        if req.mode in {"hybrid", "bm25"}:
+        if mode in {RetrievalMode.HYBRID, RetrievalMode.BM25}:
             t = time.perf_counter()
             bm25_ids, bm25_scores = self.bm25(req.bm25_tokens, pool, allowed)
             timings["bm25"] = (time.perf_counter() - t) * 1000
@@ -77,7 +86,7 @@ class Retriever:
         bm25_rank = {int(i): r + 1 for r, i in enumerate(bm25_ids)}
         dense_score = {int(i): float(s) for i, s in zip(dense_ids, dense_scores, strict=True)}
         bm25_score = {int(i): float(s) for i, s in zip(bm25_ids, bm25_scores, strict=True)}
-        fused = self._fuse(req.fusion, dense_rank, bm25_rank, dense_score, bm25_score)
+        fused = self._fuse(fusion, dense_rank, bm25_rank, dense_score, bm25_score)
         ordered = sorted(fused, key=lambda i: (-fused[i], i))[: req.k]
         hits = [
             Hit(
@@ -95,16 +104,16 @@ class Retriever:
         timings["fusion"] = (time.perf_counter() - t) * 1000
         return hits, timings
 
-    @staticmethod
-    def _fuse(fusion, dense_rank, bm25_rank, dense_score, bm25_score) -> dict[int, float]:
+    def _fuse(self, fusion, dense_rank, bm25_rank, dense_score, bm25_score) -> dict[int, float]:
         ids = set(dense_rank) | set(bm25_rank)
-        if fusion == "rrf":
+        k = self.tuning.rrf_k
+        if fusion is FusionMode.RRF:
             return {
-                i: (1 / (RRF_K + dense_rank[i]) if i in dense_rank else 0.0)
-                + (1 / (RRF_K + bm25_rank[i]) if i in bm25_rank else 0.0)
+                i: (1 / (k + dense_rank[i]) if i in dense_rank else 0.0)
+                + (1 / (k + bm25_rank[i]) if i in bm25_rank else 0.0)
                 for i in ids
             }
-        if fusion == "blend":
+        if fusion is FusionMode.BLEND:
             # Min-max normalise each retriever's scores over its own pool, then mix.
             def norm(scores: dict[int, float]) -> dict[int, float]:
                 if not scores:
@@ -114,6 +123,6 @@ class Retriever:
                 return {i: (s - lo) / span for i, s in scores.items()}
 
             d, b = norm(dense_score), norm(bm25_score)
-            w = BLEND_DENSE_WEIGHT if d and b else (1.0 if d else 0.0)
+            w = self.tuning.blend_dense_weight if d and b else (1.0 if d else 0.0)
             return {i: w * d.get(i, 0.0) + (1 - w) * b.get(i, 0.0) for i in ids}
         raise ValueError(f"unknown fusion {fusion!r} (rrf or blend)")

@@ -18,7 +18,6 @@ jieba.setLogLevel(logging.WARNING)
 
 _ENTITY_FLAGS = {"ns", "nr", "nt", "nrt"}  # places, people, organisations
 _PLACE_SUFFIX = re.compile(r"^[\u4e00-\u9fff]{1,6}(省|市|区|县|镇|州|街道|乡|村)$")
-OOV_FILLER_SHARE = 0.35  # weight of an unknown non-name word, as a share of the highest IDF
 GROUP_SEP = "|"  # a weight key "a|b" is satisfied by either alternative
 
 
@@ -32,14 +31,33 @@ def entity_words(text: str) -> frozenset[str]:
     return frozenset(words)
 
 
+# A place suffix after one of these is a generic word (全市, 本区, 各县, 社区, 园区), not a place name.
+_GENERIC_PLACE_HEAD = set("全本各该此每其他市城社园小景片郊山地校厂库营")
+
+
+@lru_cache(maxsize=2048)
+def place_words(text: str) -> tuple[str, ...]:
+    """Place names in a question: a name with an administrative suffix (深圳市, 西青区). jieba's bare place tag
+    alone is not enough: it also tags everyday words (东西, 山寨)."""
+    found: dict[str, None] = {}
+    for word, _flag in pseg.cut(text):
+        if len(word) >= 3 and _PLACE_SUFFIX.match(word) and word[0] not in _GENERIC_PLACE_HEAD:
+            found[word] = None
+    return tuple(found)
+
+
 def is_entity(term: str, entities: frozenset[str]) -> bool:
     return any(term in e or e in term for e in entities if len(term) >= 2)
 
 
 def term_weights(
-    tokens: list[str], idf: dict[str, float], max_idf: float, entities: frozenset[str] = frozenset()
+    tokens: list[str],
+    idf: dict[str, float],
+    max_idf: float,
+    entities: frozenset[str] = frozenset(),
+    filler_share: float = 0.35,
 ) -> dict[str, float]:
-    """Each distinct question term with its weight."""
+    """Each distinct question term with its weight; ``filler_share`` weighs an unknown non-name word."""
     weights: dict[str, float] = {}
     for tok in tokens:
         if tok in idf:
@@ -47,7 +65,7 @@ def term_weights(
         elif is_entity(tok, entities):
             w = max_idf
         else:
-            w = OOV_FILLER_SHARE * max_idf
+            w = filler_share * max_idf
         weights[tok] = max(weights.get(tok, 0.0), w)
     return weights
 

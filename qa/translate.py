@@ -22,16 +22,34 @@ _EN_STOP = frozenset(
 )
 
 
-def _lemma(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
+# Common English abbreviations spelled out, so that the dictionary's definitions can match them.
+_ABBREVIATIONS = {
+    "r&d": "research and development",
+    "ip": "intellectual property",
+    "ai": "artificial intelligence",
+    "it": "information technology",
+    "ict": "information and communications technology",
+    "stem": "science technology engineering mathematics",
+    "sme": "small and medium enterprise",
+    "smes": "small and medium enterprises",
+    "gdp": "gdp",
+}
 
 
-def _content_words(text: str) -> list[str]:
-    return [_lemma(w) for w in _WORD.findall(text.lower()) if w not in _EN_STOP]
+@lru_cache(maxsize=1)
+def _stemmer():
+    # Snowball (Porter 2) stems both the question and the dictionary's definitions, so "deduction" meets
+    # "to deduct" and "taxation" meets "tax"; a hand-written suffix list would miss most of English.
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def _content_words(text: str, expand: bool = False) -> list[str]:
+    words = _WORD.findall(text.lower())
+    if expand:
+        words = [x for w in words for x in _ABBREVIATIONS.get(w, w).split()]
+    return _stemmer().stemWords([w for w in words if w not in _EN_STOP])
 
 
 @lru_cache(maxsize=1)
@@ -63,7 +81,7 @@ class EnglishToChinese:
     def groups(self, english: str, per_phrase: int = 3) -> list[list[str]]:
         """For each English phrase (longest first; words inside a matched phrase are not looked up again),
         its best Chinese translations found in the documents."""
-        words = _content_words(english)
+        words = _content_words(english, expand=True)
         used = [False] * len(words)
         found: list[list[str]] = []
         for n in (3, 2, 1):

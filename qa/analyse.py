@@ -1,0 +1,292 @@
+"""Question analysis: what is asked, the qualifiers that pin it, and the parts of a many-part question.
+
+Built only from general Chinese (and English) question patterns: question words, measure words, currency
+units, year and ordinal forms. Nothing here knows the words of any particular document collection.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class AskKind(StrEnum):
+    AMOUNT = "amount"  # a sum of money
+    PERCENT = "percent"  # a share, rate or ratio
+    COUNT = "count"  # how many of something
+    NUMBER = "number"  # some figure, unit not said
+    DATE = "date"  # a year, month or day
+    DURATION = "duration"  # how long
+    ORGANISATION = "organisation"  # which body, unit, company
+    PLACE = "place"  # where
+    NAME = "name"  # what something is called
+    PURPOSE = "purpose"
+    METHOD = "method"
+    YESNO = "yesno"
+    OPEN = "open"
+
+    @classmethod
+    def from_str(cls, value: str) -> AskKind:
+        try:
+            return cls(value.strip().lower())
+        except ValueError as exc:
+            raise ValueError(f"unknown ask kind {value!r}; one of {', '.join(k.value for k in cls)}") from exc
+
+    @property
+    def specific(self) -> bool:
+        """The answer must hold a value of this kind (a figure, a date, a body ...), not just the topic."""
+        return self in _SPECIFIC
+
+    @property
+    def label(self) -> str:
+        """How the refusal names what the documents leave out ("没有说明具体金额")."""
+        return _LABELS.get(self, "相关内容")
+
+
+_SPECIFIC = frozenset(
+    {
+        AskKind.AMOUNT,
+        AskKind.PERCENT,
+        AskKind.COUNT,
+        AskKind.NUMBER,
+        AskKind.DATE,
+        AskKind.DURATION,
+        AskKind.ORGANISATION,
+        AskKind.PLACE,
+        AskKind.NAME,
+    }
+)
+_LABELS = {
+    AskKind.AMOUNT: "具体金额",
+    AskKind.PERCENT: "具体比例",
+    AskKind.COUNT: "具体数量",
+    AskKind.NUMBER: "具体数字",
+    AskKind.DATE: "具体时间",
+    AskKind.DURATION: "具体期限",
+    AskKind.ORGANISATION: "具体单位",
+    AskKind.PLACE: "具体地点",
+    AskKind.NAME: "具体名称",
+}
+
+MEASURE_WORDS = (
+    "个|家|项|名|人|所|件|条|支|座|台|批|次|种|部|篇|门|堂|场|户|位|间|套|本|期|届|亩|平方米|公顷|人次|小时|"
+    "类|处|款|只|辆|张|册|份|万人|余人|余家|余个|余项|余所"
+)
+_ZH_DIGITS = "零一二三四五六七八九十百千万亿两"
+
+# Checked in this order; the first that matches names the kind. Each list is general question vocabulary.
+_KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
+    (
+        AskKind.PERCENT,
+        re.compile(
+            r"比例|比重|百分之|百分比|占比|增长率|增速|增幅|[^\s]率(是|为|要?达到)?(多少|几)|"
+            r"\bpercent|\bpercentage|\bshare of|\brate\b|\bratio\b",
+            re.I,
+        ),
+    ),
+    (
+        AskKind.COUNT,
+        re.compile(
+            rf"(多少|(?<!哪)几)\s*(万|亿|千|百)?\s*(?:{MEASURE_WORDS})|数量|数目|\bhow many\b|\bnumber of\b", re.I
+        ),
+    ),
+    (
+        AskKind.AMOUNT,
+        re.compile(
+            r"多少钱|几多钱|多少(资金|经费|补贴|奖励|资助|津贴|奖金|拨款|投资|预算)|金额|预算|造价|费用|"
+            r"多少\s*(万|亿|千)?\s*(元|块|港元|美元)|(奖|补|补贴|资助|奖励|津贴|拨款|投入|投资)\s*(了)?多少|"
+            r"(拿|给|发|领)\s*多少|\bhow much (money|funding|capital|subsid|grant|allowance)|\bbudget\b|\bcost\b",
+            re.I,
+        ),
+    ),
+    (AskKind.DURATION, re.compile(r"多久|多长时间|多长|几年|几个月|期限|为期|\bhow long\b|\bduration\b", re.I)),
+    (
+        AskKind.DATE,
+        re.compile(
+            r"哪一?年|哪个月|几月|几号|哪一?天|何时|什么时候|啥时候|什么时间|日期|截止|"
+            r"\bwhen\b|\bwhat year\b|\bwhich year\b|\bwhat date\b",
+            re.I,
+        ),
+    ),
+    (
+        AskKind.ORGANISATION,
+        re.compile(
+            r"哪(个|些|一)?(部门|机构|单位|司局|司|局|委|办|组织|公司|企业|法院|大学|高校|学校|中心|协会|小组|团队|基金|银行|医院)|"
+            r"哪家|哪几家|谁|什么(部门|机构|单位)|责任单位|牵头单位|主办单位|主管部门|"
+            r"\bwho\b|\bwhich (department|agency|body|organi[sz]ation|institution|office|company|court|university)",
+            re.I,
+        ),
+    ),
+    (
+        AskKind.PLACE,
+        re.compile(
+            r"哪里|哪儿|在哪|何处|哪(个|座)?(城市|地方|地区|省|市|区|县|镇|街道|国家|园区)|位于|坐落|地点|地址|\bwhere\b",
+            re.I,
+        ),
+    ),
+    (
+        AskKind.NAME,
+        re.compile(
+            r"叫什么|叫做什么|什么名|名称|名字|称为|改成了?什么|更名为|文号|"
+            r"哪(个|项|一项)(计划|项目|平台|系统|网站|文件|政策|工程|行动|基地|奖|赛事|活动|方案|意见|条例|办法|标准|会议|课程)|"
+            r"\bcalled\b|\bname of\b|\bwhat(?:'s| is) the name\b|"
+            r"\bwhich (programme|program|scheme|plan|platform|project)\b",
+            re.I,
+        ),
+    ),
+    (AskKind.NUMBER, re.compile(r"多少|几|\bhow much\b|\bwhat (is|was) the (target|figure|amount)\b", re.I)),
+    (AskKind.PURPOSE, re.compile(r"为什么|为何|为了|目的|作用|效果|意义|想达到|\bwhy\b|\bpurpose\b|\baim\b", re.I)),
+    (
+        AskKind.METHOD,
+        re.compile(r"如何|怎么|怎样|通过什么|采取|措施|方式|途径|\bhow (do|does|did|will|can|should|is|are)\b", re.I),
+    ),
+    (
+        AskKind.YESNO,
+        re.compile(
+            r"吗\s*[？?]?$|是否|有没有|能不能|可不可以|会不会|管不管|是不是|能否|可否|^(is|are|does|do|can|will)\b",
+            re.I,
+        ),
+    ),
+]
+_LIST = re.compile(
+    r"哪些|哪几|有什么|有哪|包括|包含|列出|几项|几大|几个方面|分别|各自|各有|都有|\bwhat are\b|\blist\b", re.I
+)
+
+# Question words and filler: they say what kind of answer is wanted, never what it is about, so no evidence
+# has to contain them.
+QUESTION_WORDS = re.compile(
+    r"请问|是多少|有多少|多少钱|多少|是什么|有什么|有哪些|哪些|哪几|是哪|哪一|哪个|哪家|哪里|哪儿|在哪|几个|几项|几家|"
+    r"什么时候|啥时候|何时|如何|怎么样|怎样|怎么|为什么|为何|多久|多长时间|叫什么|叫做|什么|名字|是谁|谁|是否|有没有|"
+    r"能不能|可不可以|会不会|管不管|是不是|能否|可否|分别|各自|具体|一下|大概|大约|吗|呢|吧|啊|呀|嘛|"
+    r"[?？。！!，,、；;：:]"
+)
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-—–~至到]\s*((?:19|20)\d{2})(?!\d)")
+# Five-year plans are general Chinese planning vocabulary: 十四五 = 2021-2025.
+_PLAN = re.compile(r"“?([十]?[一二三四五六七八九])五”?(?:规划|时期|期间|末|初)?")
+_PLAN_BASE = {"十一": 2006, "十二": 2011, "十三": 2016, "十四": 2021, "十五": 2026}
+_ORDINAL = re.compile(rf"(第\s*[{_ZH_DIGITS}\d]+|首)\s*(届|批次|批|期|轮|阶段|次|部分|条|款)")
+# 第二届 / 第二次 / 第二期 / 首次 all count editions of one thing; 批 and 批次 count batches.
+_ORDINAL_CLASS = {"届": "届", "次": "届", "期": "届", "轮": "届", "批次": "批", "批": "批"}
+_QUOTED = re.compile(r"[「《“\"『]([^」》”\"』]{2,40})[」》”\"』]")
+_ZH_NUM = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2, "十": 10}
+_VALUE = re.compile(
+    rf"\d[\d,.\s]*\s*(?:万|亿|千|百)?\s*(?:元|港元|美元|%|‰|倍|{MEASURE_WORDS})|[{_ZH_DIGITS}]+\s*(?:万|亿)\s*元"
+)
+# Where one question ends and the next begins: a question mark or a semicolon with more text after it.
+_PART_BREAK = re.compile(r"(?<=[？?；;])\s*")
+_PART_LEAD = re.compile(r"^(另外|此外|还有|同时|以及|并且|那么|那|又)[，,、]?")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    text: str  # the normalised question
+    kind: AskKind
+    wants_list: bool
+    years: frozenset[int]  # years the question asks about ("2020年", "十四五" -> 2021..2025)
+    ordinals: frozenset[str]  # "第2批", "第1届" ...
+    stated_values: frozenset[str]  # figures the question itself states ("6亿元"): never an answer
+    names: tuple[str, ...]  # quoted names ("「数字政策办公室」"): the answer must be about that very thing
+    focus: str  # the question without its question words, for messages
+
+    @property
+    def qualifiers(self) -> bool:
+        return bool(self.years or self.ordinals)
+
+
+def ask_kind(text: str) -> AskKind:
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.search(text):
+            return kind
+    return AskKind.OPEN
+
+
+def _zh_int(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
+    if text in _ZH_NUM:
+        return _ZH_NUM[text]
+    if len(text) == 2 and text[0] == "十":
+        return 10 + _ZH_NUM.get(text[1], 0)
+    if len(text) in (2, 3) and text[1] == "十":
+        return _ZH_NUM.get(text[0], 0) * 10 + (_ZH_NUM.get(text[2], 0) if len(text) == 3 else 0)
+    return None
+
+
+def years_in(text: str) -> frozenset[int]:
+    """Every year a text mentions, ranges and five-year plans expanded."""
+    years = {int(y) for y in _YEAR.findall(text)}
+    for a, b in _YEAR_RANGE.findall(text):
+        lo, hi = int(a), int(b)
+        if 0 <= hi - lo <= 30:
+            years.update(range(lo, hi + 1))
+    for m in _PLAN.finditer(text):
+        base = _PLAN_BASE.get(m.group(1))
+        if base and "五" in m.group(0):
+            years.update(range(base, base + 5))
+    return frozenset(years)
+
+
+def ordinals_in(text: str) -> frozenset[str]:
+    found = set()
+    for m in _ORDINAL.finditer(text):
+        head = m.group(1).replace(" ", "")
+        n = 1 if head == "首" else _zh_int(head[1:])
+        unit = _ORDINAL_CLASS.get(m.group(2), m.group(2))
+        if n is not None:
+            found.add(f"第{n}{unit}")
+    return frozenset(found)
+
+
+def values_in(text: str) -> frozenset[str]:
+    return frozenset(re.sub(r"[\s,]", "", m.group(0)) for m in _VALUE.finditer(text))
+
+
+def strip_question_words(text: str) -> str:
+    return re.sub(r"\s+", " ", QUESTION_WORDS.sub(" ", text)).strip()
+
+
+def analyse(text: str) -> Analysis:
+    kind = ask_kind(text)
+    return Analysis(
+        text=text,
+        kind=kind,
+        wants_list=bool(_LIST.search(text)),
+        years=years_in(text),
+        ordinals=ordinals_in(text),
+        stated_values=values_in(text),
+        names=tuple(dict.fromkeys(m.group(1).strip() for m in _QUOTED.finditer(text))),
+        focus=strip_question_words(text),
+    )
+
+
+def _has_question(piece: str) -> bool:
+    return ask_kind(piece) is not AskKind.OPEN or piece.rstrip().endswith(("？", "?"))
+
+
+def split_parts(text: str, max_parts: int) -> list[str]:
+    """Two or more questions in one ("…是多少？…又是多少？") become separate parts, in order.
+
+    A piece without a question of its own (a lead-in such as "两份文件都提到了专利导航：") stays with the
+    piece after it.
+    """
+    pieces = [p.strip() for p in _PART_BREAK.split(text) if p.strip()]
+    parts: list[str] = []
+    pending = ""
+    for piece in pieces:
+        piece = pending + piece
+        if _has_question(piece) and len(strip_question_words(piece)) >= 2:
+            parts.append(_PART_LEAD.sub("", piece).strip() or piece)
+            pending = ""
+        else:
+            pending = piece
+    if pending:
+        if parts:
+            parts[-1] += pending
+        else:
+            parts.append(pending)
+    if len(parts) > max_parts:
+        parts = [*parts[: max_parts - 1], "".join(parts[max_parts - 1 :])]
+    return parts or [text]

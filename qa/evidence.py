@@ -1,0 +1,187 @@
+"""Evidence: the sentences and clauses of the top passages, scored by whether they answer the question.
+
+A candidate is scored lexically (the question's content terms in the clause, its sentence, and more weakly
+its paragraph, section and title), by whether it holds what is asked (a figure with a fitting unit, a date,
+a body, a name), and by whether its years and ordinals agree with the question's. Headings are context for
+the clauses under them, never statements of their own.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from index.sentences import sentence_spans
+from index.textnorm import normalize_for_match
+from qa.analyse import MEASURE_WORDS, Analysis, AskKind, ordinals_in, values_in, years_in
+from qa.terms import coverage
+from qa.tuning import Tuning
+from qa.types import Hit
+
+_CLAUSE = re.compile(r"[^；;，,：:]+[；;，,：:]?")
+
+_NUM = r"(?:\d[\d,.\s]*\d|\d)"
+_ZH = "零一二三四五六七八九十百千万亿两"
+_FIT: dict[AskKind, re.Pattern[str]] = {
+    AskKind.AMOUNT: re.compile(
+        rf"(?:{_NUM}|[{_ZH}]+)\s*(?:余|多)?\s*(?:万|亿|千|百万|十万)?\s*(?:元|港元|美元|港币|欧元|块钱)|[$＄]\s*\d|HK\$"
+    ),
+    AskKind.PERCENT: re.compile(rf"{_NUM}\s*[%％‰]|百分之|{_NUM}\s*倍|[{_ZH}]成(?![为立果员功本])"),
+    AskKind.COUNT: re.compile(rf"(?:{_NUM}|[{_ZH}]{{1,4}})\s*(?:余|多)?\s*(?:万|亿|千)?\s*(?:{MEASURE_WORDS})"),
+    AskKind.NUMBER: re.compile(rf"\d|[{_ZH}]{{1,3}}(?:{MEASURE_WORDS}|元|%|倍)"),
+    AskKind.DATE: re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月|年底|年内|年初|上半年|下半年|季度|第[一二三四]季"),
+    AskKind.DURATION: re.compile(
+        rf"{_NUM}\s*(?:个)?\s*(?:年|月|天|日|周|小时)|[{_ZH}]+\s*(?:个)?(?:年|月|天)|最长|为期|期限|以内|之内"
+    ),
+    AskKind.ORGANISATION: re.compile(
+        r"[\u4e00-\u9fffA-Za-z]{1,20}?(?:局|委|办|部|厅|署|司|处|中心|公司|集团|法院|协会|学会|大学|学院|研究院|"
+        r"研究所|银行|委员会|办公室|小组|政府|联盟|基金会|机构|单位|汉办)(?![\u4e00-\u9fff]{0,1}(?:建设|发展))"
+    ),
+    AskKind.PLACE: re.compile(
+        r"[\u4e00-\u9fff]{2,6}(?:省|市|县|镇|乡|村|街道|州|特别行政区)|[\u4e00-\u9fff]{2,4}区(?![块域间])|"
+        r"位于|坐落|设在|落户|[\u4e00-\u9fff]{2,6}(?:路|街|湾|岛|角)(?![\u4e00-\u9fff]{0,1}(?:径|线|色|度))"
+    ),
+}
+# A name: something quoted, a Latin-letter name, or a named programme, body or place.
+_NAMED = re.compile(
+    r"[「《“\"『【][^」》”\"』】]{2,40}[」》”\"』】]|[A-Za-z][A-Za-z0-9@&\-.+]{2,}|"
+    r"[\u4e00-\u9fff（）()]{2,20}(?:计划|项目|平台|工程|行动|基地|中心|网|系统|大会|会议|奖|赛|园|馆|室|站|库|联盟)"
+)
+_FIT[AskKind.NAME] = re.compile(f"{_NAMED.pattern}|{_FIT[AskKind.ORGANISATION].pattern}")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    hit_index: int  # which passage
+    start: int  # offsets of the statement in the passage text
+    end: int
+    text: str
+    own: float  # content-term coverage of the clause itself
+    local: float  # ... of its sentence, with what only its paragraph, section and title add counted in part
+    fits: bool  # holds a value of the asked kind
+    qualifier: int  # +1 the question's years/ordinals agree, 0 unknown, -1 contradicted
+    score: float
+    dense: float = 0.0  # cosine of its sentence to the question (0 when no sentence vectors)
+    meaning: float = 0.0  # that cosine on a 0-1 scale (see Tuning.dense_floor)
+
+    @property
+    def relevance(self) -> float:
+        """How well the candidate is about the question: by its words, or by its meaning when the question
+        is in everyday words the documents do not use."""
+        return max(self.local, self.meaning)
+
+
+def clause_spans(sentence: str, base: int, min_chars: int) -> list[tuple[int, int]]:
+    spans = []
+    for m in _CLAUSE.finditer(sentence):
+        s, e = m.span()
+        if e - s >= min_chars:
+            spans.append((base + s, base + e))
+    return spans
+
+
+def _qualifier(analysis: Analysis, near: str, context: str) -> int:
+    """+1 when the years/ordinals asked are where the clause is, -1 when other ones are there instead."""
+    if not analysis.qualifiers:
+        return 0
+    verdicts = []
+    for asked, found_in in ((analysis.years, years_in), (analysis.ordinals, ordinals_in)):
+        if not asked:
+            continue
+        here = found_in(near)
+        if not here:
+            here = found_in(context)
+        if not here:
+            verdicts.append(0)
+        elif asked & here:
+            verdicts.append(1)
+        elif found_in is ordinals_in and not {o[-1] for o in asked} & {o[-1] for o in here}:
+            verdicts.append(0)  # other kinds of ordinal (第3条 vs 第二批): says nothing
+        else:
+            verdicts.append(-1)
+    return min(verdicts) if verdicts else 0
+
+
+def fits(kind: AskKind, text: str, stated: frozenset[str]) -> bool:
+    """Does the text hold a value of the asked kind that the question did not already state?"""
+    pattern = _FIT.get(kind)
+    if pattern is None:
+        return True
+    for m in pattern.finditer(text):
+        value = re.sub(r"[\s,]", "", m.group(0))
+        if kind in (AskKind.AMOUNT, AskKind.COUNT, AskKind.NUMBER, AskKind.PERCENT) and value in stated:
+            continue
+        if kind in (AskKind.AMOUNT, AskKind.COUNT, AskKind.NUMBER) and any(value in s for s in stated):
+            continue
+        return True
+    return False
+
+
+def gather(
+    analysis: Analysis,
+    hits: list[Hit],
+    weights: dict[str, float],
+    tuning: Tuning,
+    doc_years: dict[str, int | None] | None = None,
+    similarity: Callable[[int, int, int], float | None] | None = None,
+) -> list[Candidate]:
+    """Every candidate statement of the top passages, best first."""
+    out: list[Candidate] = []
+    stated = analysis.stated_values | values_in(analysis.text)
+    names = [normalize_for_match(n) for n in analysis.names]
+    for hi, hit in enumerate(hits[: tuning.evidence_passages]):
+        chunk = hit.chunk
+        text = chunk.text
+        head = f"{chunk.title} {chunk.section_label}"
+        year = (doc_years or {}).get(chunk.doc)
+        context_years = f"{head} {year}年" if year else head
+        rank = 1.0 / math.pow(hi + 1, tuning.rank_decay)
+        para_cov: dict[int, float] = {}
+        for s, e in sentence_spans(text, tuning.clause_min_chars):
+            sentence = text[s:e]
+            line_start = text.rfind("\n", 0, s) + 1
+            line_end = text.find("\n", e)
+            paragraph = text[line_start : len(text) if line_end < 0 else line_end]
+            if line_start not in para_cov:
+                para_cov[line_start] = coverage(normalize_for_match(f"{head} {paragraph}"), weights)
+            sent_cov = coverage(normalize_for_match(sentence), weights)
+            local = sent_cov + tuning.context_share * max(0.0, para_cov[line_start] - sent_cov)
+            named = all(n in normalize_for_match(f"{head} {paragraph}") for n in names)
+            before = text[line_start:s]
+            sim = (similarity(hit.row, s, e) if similarity else None) or 0.0
+            span = max(1e-6, tuning.dense_ceiling - tuning.dense_floor)
+            meaning = min(1.0, max(0.0, (sim - tuning.dense_floor) / span))
+            pieces = [(s, e)]
+            if e - s > tuning.long_sentence_chars:
+                pieces += clause_spans(sentence, s, tuning.clause_min_chars)
+            for cs, ce in pieces:
+                clause = text[cs:ce]
+                own = sent_cov if (cs, ce) == (s, e) else coverage(normalize_for_match(clause), weights)
+                blended = own + 0.5 * max(0.0, sent_cov - own) + max(0.0, local - sent_cov)
+                fit = fits(analysis.kind, clause, stated)
+                qual = _qualifier(analysis, sentence, f"{context_years} {before}")
+                score = blended + (tuning.fit_bonus if fit and analysis.kind.specific else 0.0)
+                score += tuning.dense_weight * meaning
+                if qual < 0 or not named:
+                    score *= 1.0 - tuning.qualifier_penalty
+                    qual = -1
+                out.append(Candidate(hi, cs, ce, clause, own, local, fit, qual, score * rank, sim, meaning))
+    out.sort(key=lambda c: (-c.score, c.hit_index, c.start))
+    return out
+
+
+def statement_span(text: str, start: int, end: int, max_chars: int) -> tuple[int, int]:
+    """The span to quote for a clause: its whole sentence when that is short enough, else the run of the
+    sentence between semicolons that holds the clause, so that nothing is cut mid-statement."""
+    for s, e in sentence_spans(text, 1):
+        if s <= start and end <= e:
+            if e - s <= max_chars:
+                return s, e
+            left = max(text.rfind(c, s, start) for c in "；;")
+            right_candidates = [i for i in (text.find(c, end - 1, e) for c in "；;") if i >= 0]
+            ls = left + 1 if left >= s else s
+            re_ = min(right_candidates) + 1 if right_candidates else e
+            return ls, re_
+    return start, end

@@ -1,0 +1,75 @@
+"""Answerability from the evidence, not from the question's wording.
+
+Answer when a clause holds what is asked, under the question's years and ordinals, in a sentence that
+covers the question's content; say "the documents cover the topic but not this detail" when the topic is
+there and the detail is not; say plainly that nothing relevant exists otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from index.textnorm import normalize_for_match
+from qa.analyse import Analysis
+from qa.evidence import Candidate
+from qa.tuning import Tuning
+from qa.types import Hit
+
+
+class Verdict(StrEnum):
+    ANSWER = "answer"
+    NOT_DETAILED = "not_detailed"  # the topic is covered, the asked detail is not
+    NOTHING = "nothing"  # nothing relevant
+    UNKNOWN_PLACE = "unknown_place"  # the question names a place no document covers
+
+
+@dataclass(frozen=True)
+class Judgement:
+    verdict: Verdict
+    best: Candidate | None = None  # the answering clause (ANSWER) or the closest topical one (NOT_DETAILED)
+    place: str = ""  # the uncovered place (UNKNOWN_PLACE)
+    contradicted: bool = False  # NOT_DETAILED because the years/ordinals found are other ones
+
+
+def _paragraph(hit: Hit, cand: Candidate) -> str:
+    text = hit.chunk.text
+    s = text.rfind("\n", 0, cand.start) + 1
+    e = text.find("\n", cand.end)
+    return text[s : len(text) if e < 0 else e]
+
+
+def naming(candidates: list[Candidate], hits: list[Hit], places: tuple[str, ...]) -> list[Candidate]:
+    """The candidates whose paragraph names every one of ``places``: a place no document is about must be
+    named where the answer is, or the answer is another place's."""
+    wanted = [normalize_for_match(p) for p in places]
+    return [c for c in candidates if all(w in normalize_for_match(_paragraph(hits[c.hit_index], c)) for w in wanted)]
+
+
+def judge(
+    analysis: Analysis,
+    candidates: list[Candidate],
+    hits: list[Hit],
+    tuning: Tuning,
+    *,
+    unknown_places: tuple[str, ...] = (),
+    dense_top: float | None = None,
+) -> Judgement:
+    """``candidates`` already narrowed by :func:`naming` when the question names places no document covers."""
+    if not candidates:
+        return (
+            Judgement(Verdict.UNKNOWN_PLACE, place=unknown_places[0]) if unknown_places else Judgement(Verdict.NOTHING)
+        )
+    if dense_top is not None and dense_top < tuning.min_dense:
+        return Judgement(Verdict.NOTHING)
+    # A figure, date or name must sit in a sentence that shares the question's words; an open question in
+    # everyday words may be matched by meaning.
+    topical = [c for c in candidates if (c.local if analysis.kind.specific else c.relevance) >= tuning.min_focus]
+    answering = [c for c in topical if c.qualifier >= 0 and (c.fits or not analysis.kind.specific)]
+    if answering:
+        return Judgement(Verdict.ANSWER, answering[0])
+    if unknown_places:
+        return Judgement(Verdict.UNKNOWN_PLACE, place=unknown_places[0])
+    if topical:
+        return Judgement(Verdict.NOT_DETAILED, topical[0], contradicted=any(c.qualifier < 0 for c in topical))
+    return Judgement(Verdict.NOTHING, candidates[0])

@@ -1,0 +1,60 @@
+"""What the answer says when the documents do not answer: worded for any collection, never only "规定"."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from qa.judge import Judgement, Verdict
+
+if TYPE_CHECKING:
+    from qa.pipeline import PreparedQuery
+
+MAX_TOPIC_CHARS = 30
+_QUOTES = re.compile(r"[“”\"'「」『』]")
+PASSAGES_NOTE = "下面列出可能相关的内容，供您参考。"
+
+
+def _topic(text: str) -> str:
+    text = _QUOTES.sub("", text).strip()
+    return text if len(text) <= MAX_TOPIC_CHARS else text[: MAX_TOPIC_CHARS - 1] + "…"
+
+
+def _named(prepared: PreparedQuery, judgement: Judgement) -> str:
+    """What the documents do mention: the question's own quoted name, else its content terms found in the
+    closest sentence (heaviest first, in question order), else the question's focus."""
+    quoted = re.search(
+        r"[「《“\"]([^」》”\"]{2,30})[」》”\"]",
+        prepared.query.text if prepared.analysis is None else prepared.analysis.text,
+    )
+    if quoted:
+        return f"「{quoted.group(1)}」"
+    if judgement.best is not None:
+        text = judgement.best.text
+        found = [t for t in prepared.weights if len(t) >= 2 and t in text]
+        found = sorted(found, key=lambda t: -prepared.weights[t])[:3]
+        if found:
+            return "「" + "、".join(found) + "」"
+    focus = prepared.analysis.focus if prepared.analysis else prepared.query.text
+    return f"「{_topic(focus)}」"
+
+
+def refusal_line(judgement: Judgement, prepared: PreparedQuery, covered: list[str]) -> str:
+    """One sentence for a question (or a part of one) that the documents do not answer."""
+    analysis = prepared.analysis
+    focus = _topic(analysis.focus if analysis else prepared.query.text)
+    if judgement.verdict is Verdict.UNKNOWN_PLACE:
+        where = "、".join(covered)
+        tail = f"（现有文件涉及：{where}）" if where else ""
+        return f"文件中没有找到关于{judgement.place}的内容{tail}。"
+    if judgement.verdict is Verdict.NOT_DETAILED and analysis is not None:
+        label = analysis.kind.label if analysis.kind.specific else "这方面的具体内容"
+        if judgement.contradicted and analysis.years:
+            years = "、".join(str(y) for y in sorted(analysis.years)[:3])
+            label = f"{years}年的{label.removeprefix('具体')}"
+        return f"文件提到了{_named(prepared, judgement)}，但没有说明{label}。"
+    return f"文件中没有找到关于「{focus}」的内容。"
+
+
+def with_passages_note(text: str) -> str:
+    return f"{text}{PASSAGES_NOTE}"
