@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import logging
 import re
@@ -16,6 +17,7 @@ log = logging.getLogger("policyqa.index")
 DOC_SUFFIXES = (".txt", ".md")
 CATALOG_FILE = "catalog.toml"
 MAX_DOC_BYTES = 20 * 1024 * 1024
+OUTSIDE_HINT = " (set POLICYQA_ALLOW_SEED_SYMLINKS=1 to follow it)"
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,23 @@ def title_from_text(text: str, fallback: str) -> str:
     return fallback
 
 
+# UTF-32 first: its little-endian mark begins with UTF-16's. The codecs drop the mark.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_TEXT_CHAR = re.compile(r"[\t\n\r\x20-\x7e\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
 def _decode(data: bytes) -> str | None:
+    for bom, encoding in _BOMS:  # Windows editors save "Unicode" text as UTF-16 with a byte-order mark
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
     if b"\x00" in data:
         return None
     for encoding in ("utf-8-sig", "gb18030"):
@@ -91,7 +109,26 @@ def _decode(data: bytes) -> str | None:
     return None
 
 
-def read_seeds(folder: Path) -> SeedsScan:
+def _undecodable_reason(data: bytes) -> str:
+    """Why a file could not be read as text: UTF-16 without a byte-order mark is named, not called binary."""
+    sample = data[: 64 * 1024]
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = sample[: len(sample) // 2 * 2].decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if text and len(_TEXT_CHAR.findall(text)) >= 0.9 * len(text):
+            return f"{encoding.upper()} text without a byte-order mark; save it as UTF-8"
+    return "binary or not UTF-8/GB18030 text"
+
+
+def _outside(path: Path, folder: Path) -> bool:
+    """A symlink whose target is not inside ``folder``."""
+    return path.is_symlink() and not path.resolve().is_relative_to(folder.resolve())
+
+
+def read_seeds(folder: Path, *, allow_symlinks: bool = False) -> SeedsScan:
+    """The documents of ``folder``; symlinks to files outside it are skipped unless ``allow_symlinks``."""
     if not folder.is_dir():
         raise FileNotFoundError(f"seeds folder not found: {folder}")
     catalog, catalog_warning = load_catalog(folder)
@@ -100,6 +137,9 @@ def read_seeds(folder: Path) -> SeedsScan:
         skipped.append((CATALOG_FILE, catalog_warning))
     documents: list[Document] = []
     for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in DOC_SUFFIXES):
+        if not allow_symlinks and _outside(path, folder):
+            skipped.append((path.name, f"symlink to a file outside the seeds folder{OUTSIDE_HINT}"))
+            continue
         try:
             if not path.is_file():
                 raise OSError("not a regular file")
@@ -112,7 +152,7 @@ def read_seeds(folder: Path) -> SeedsScan:
             continue
         raw = _decode(data)
         if raw is None:
-            skipped.append((path.name, "binary or not UTF-8/GB18030 text"))
+            skipped.append((path.name, _undecodable_reason(data)))
             continue
         cleaned = clean(raw)
         if not cleaned.text.strip():
