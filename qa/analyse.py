@@ -121,7 +121,7 @@ _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
     (
         AskKind.PLACE,
         re.compile(
-            r"哪里|哪儿|在哪|何处|哪(个|座)?(城市|地方|地区|省|市|区|县|镇|街道|国家|园区)|位于|坐落|地点|地址|\bwhere\b",
+            r"哪里|哪儿|在哪(?!些|几)|何处|哪(个|座)?(城市|地方|地区|省|市|区|县|镇|街道|国家|园区)|位于|坐落|地点|地址|\bwhere\b",
             re.I,
         ),
     ),
@@ -135,7 +135,7 @@ _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
             re.I,
         ),
     ),
-    (AskKind.NUMBER, re.compile(r"多少|几|\bhow much\b|\bwhat (is|was) the (target|figure|amount)\b", re.I)),
+    (AskKind.NUMBER, re.compile(r"多少|(?<!哪)几|\bhow much\b|\bwhat (is|was) the (target|figure|amount)\b", re.I)),
     (AskKind.PURPOSE, re.compile(r"为什么|为何|为了|目的|作用|效果|意义|想达到|\bwhy\b|\bpurpose\b|\baim\b", re.I)),
     (
         AskKind.METHOD,
@@ -178,6 +178,9 @@ _VALUE = re.compile(
 # Where one question ends and the next begins: a question mark or a semicolon with more text after it.
 _PART_BREAK = re.compile(r"(?<=[？?；;])\s*")
 _PART_LEAD = re.compile(r"^(另外|此外|还有|同时|以及|并且|那么|那|又)[，,、]?")
+# A piece that leans on the one before ("剩下的又按几倍？", "叫什么名字？") is not a question of its own.
+_LEANING = re.compile(r"^(那|这|该|其|此|它|又|还|剩下|剩余|其余|余下|其中)")
+_MIN_PART_CONTENT = 6
 
 
 @dataclass(frozen=True)
@@ -276,9 +279,12 @@ def split_parts(text: str, max_parts: int) -> list[str]:
     parts: list[str] = []
     pending = ""
     for piece in pieces:
+        if parts and not pending and (_LEANING.match(piece) or len(strip_question_words(piece)) < _MIN_PART_CONTENT):
+            parts[-1] += piece
+            continue
         piece = pending + piece
         if _has_question(piece) and len(strip_question_words(piece)) >= 2:
-            parts.append(_PART_LEAD.sub("", piece).strip() or piece)
+            parts.append(piece)
             pending = ""
         else:
             pending = piece
@@ -289,4 +295,6 @@ def split_parts(text: str, max_parts: int) -> list[str]:
             parts.append(pending)
     if len(parts) > max_parts:
         parts = [*parts[: max_parts - 1], "".join(parts[max_parts - 1 :])]
+    if len(parts) > 1:
+        parts = [_PART_LEAD.sub("", p).strip() or p for p in parts]
     return parts or [text]

@@ -29,7 +29,10 @@ _FIT: dict[AskKind, re.Pattern[str]] = {
         rf"(?:{_NUM}|[{_ZH}]+)\s*(?:余|多)?\s*(?:万|亿|千|百万|十万)?\s*(?:元|港元|美元|港币|欧元|块钱)|[$＄]\s*\d|HK\$"
     ),
     AskKind.PERCENT: re.compile(rf"{_NUM}\s*[%％‰]|百分之|{_NUM}\s*倍|[{_ZH}]成(?![为立果员功本])"),
-    AskKind.COUNT: re.compile(rf"(?:{_NUM}|[{_ZH}]{{1,4}})\s*(?:余|多)?\s*(?:万|亿|千)?\s*(?:{MEASURE_WORDS})"),
+    # "一批", "一个" are "a batch", "a": no count; "两个", "三十家" are.
+    AskKind.COUNT: re.compile(
+        rf"(?:{_NUM}|[{_ZH}]{{2,4}}|[{_ZH.replace('一', '')}])\s*(?:余|多)?\s*(?:万|亿|千)?\s*(?:{MEASURE_WORDS})"
+    ),
     AskKind.NUMBER: re.compile(rf"\d|[{_ZH}]{{1,3}}(?:{MEASURE_WORDS}|元|%|倍)"),
     AskKind.DATE: re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月|年底|年内|年初|上半年|下半年|季度|第[一二三四]季"),
     AskKind.DURATION: re.compile(
@@ -83,24 +86,26 @@ def clause_spans(sentence: str, base: int, min_chars: int) -> list[tuple[int, in
 
 
 def _qualifier(analysis: Analysis, near: str, context: str) -> int:
-    """+1 when the years/ordinals asked are where the clause is, -1 when other ones are there instead."""
+    """+1 when the years/ordinals asked are where the clause is, -1 when other ones are there instead.
+
+    Years agree when they overlap (2020 sits in 2015-2020 and in 十三五); ordinals must match each kind
+    asked (第二批 is not 第一批, whatever 第二阶段 says)."""
     if not analysis.qualifiers:
         return 0
     verdicts = []
-    for asked, found_in in ((analysis.years, years_in), (analysis.ordinals, ordinals_in)):
-        if not asked:
-            continue
-        here = found_in(near)
-        if not here:
-            here = found_in(context)
-        if not here:
-            verdicts.append(0)
-        elif asked & here:
-            verdicts.append(1)
-        elif found_in is ordinals_in and not {o[-1] for o in asked} & {o[-1] for o in here}:
-            verdicts.append(0)  # other kinds of ordinal (第3条 vs 第二批): says nothing
-        else:
-            verdicts.append(-1)
+    if analysis.years:
+        here = years_in(near)
+        if here:
+            verdicts.append(1 if analysis.years & here else -1)
+        else:  # a title's or heading's years only place the clause: they can contradict, not confirm
+            around = years_in(context)
+            verdicts.append(-1 if around and not analysis.years & around else 0)
+    if analysis.ordinals:
+        here = ordinals_in(near) or ordinals_in(context)
+        for unit in {o[-1] for o in analysis.ordinals}:
+            asked = {o for o in analysis.ordinals if o[-1] == unit}
+            found = {o for o in here if o[-1] == unit}
+            verdicts.append(0 if not found else 1 if asked <= found else -1)
     return min(verdicts) if verdicts else 0
 
 
@@ -126,7 +131,10 @@ def gather(
     tuning: Tuning,
     doc_years: dict[str, int | None] | None = None,
     similarity: Callable[[int, int, int], float | None] | None = None,
+    dense_scale: tuple[float, float] | None = None,
 ) -> list[Candidate]:
+    """``dense_scale`` (floor, ceiling) maps a sentence's cosine onto 0-1 (default: the tuning's)."""
+    floor, ceiling = dense_scale or (tuning.dense_floor, tuning.dense_ceiling)
     """Every candidate statement of the top passages, best first."""
     out: list[Candidate] = []
     stated = analysis.stated_values | values_in(analysis.text)
@@ -151,16 +159,23 @@ def gather(
             named = all(n in normalize_for_match(f"{head} {paragraph}") for n in names)
             before = text[line_start:s]
             sim = (similarity(hit.row, s, e) if similarity else None) or 0.0
-            span = max(1e-6, tuning.dense_ceiling - tuning.dense_floor)
-            meaning = min(1.0, max(0.0, (sim - tuning.dense_floor) / span))
-            pieces = [(s, e)]
-            if e - s > tuning.long_sentence_chars:
-                pieces += clause_spans(sentence, s, tuning.clause_min_chars)
-            for cs, ce in pieces:
+            meaning = min(1.0, max(0.0, (sim - floor) / max(1e-6, ceiling - floor)))
+            clauses = clause_spans(sentence, s, tuning.clause_min_chars) if e - s > tuning.long_sentence_chars else []
+            owns = {c: coverage(normalize_for_match(text[c[0] : c[1]]), weights) for c in clauses}
+            # In a long sentence the value must sit in a clause about the question: "2025年…注册商标量达到2万件…
+            # 地理标志等数量持续增长" gives no figure for 地理标志.
+            top_own = max(owns.values(), default=0.0)
+            relevant = {c for c, o in owns.items() if o >= tuning.clause_share * top_own}
+            clause_fit = {c: c in relevant and fits(analysis.kind, text[c[0] : c[1]], stated) for c in clauses}
+            for cs, ce in [(s, e), *clauses]:
                 clause = text[cs:ce]
-                own = sent_cov if (cs, ce) == (s, e) else coverage(normalize_for_match(clause), weights)
+                whole = (cs, ce) == (s, e)
+                own = sent_cov if whole else owns[(cs, ce)]
                 blended = own + 0.5 * max(0.0, sent_cov - own) + max(0.0, local - sent_cov)
-                fit = fits(analysis.kind, clause, stated)
+                if not clauses:
+                    fit = fits(analysis.kind, clause, stated)
+                else:
+                    fit = any(clause_fit.values()) if whole else clause_fit[(cs, ce)]
                 qual = _qualifier(analysis, sentence, f"{context_years} {before}")
                 score = blended + (tuning.fit_bonus if fit and analysis.kind.specific else 0.0)
                 score += tuning.dense_weight * meaning

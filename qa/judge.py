@@ -54,6 +54,7 @@ def judge(
     *,
     unknown_places: tuple[str, ...] = (),
     dense_top: float | None = None,
+    by_meaning: bool = False,
 ) -> Judgement:
     """``candidates`` already narrowed by :func:`naming` when the question names places no document covers."""
     if not candidates:
@@ -64,10 +65,25 @@ def judge(
         return Judgement(Verdict.NOTHING)
     # A figure, date or name must sit in a sentence that shares the question's words; an open question in
     # everyday words may be matched by meaning.
-    topical = [c for c in candidates if (c.local if analysis.kind.specific else c.relevance) >= tuning.min_focus]
+    # (``by_meaning``: always, for questions whose words reach the documents only through a dictionary.)
+    lexical_only = analysis.kind.specific and not by_meaning
+
+    def about(c: Candidate) -> bool:
+        if not lexical_only:
+            return c.relevance >= tuning.min_focus
+        # A figure asked in everyday words: close in meaning and sharing some of the question's words.
+        return c.local >= tuning.min_focus or (c.meaning >= tuning.min_meaning and c.local >= tuning.min_shared)
+
+    topical = [c for c in candidates if about(c)]
     answering = [c for c in topical if c.qualifier >= 0 and (c.fits or not analysis.kind.specific)]
     if answering:
-        return Judgement(Verdict.ANSWER, answering[0])
+        best = answering[0]
+        closest = max(topical, key=lambda c: c.local)
+        if analysis.kind.specific and closest.local - best.local > tuning.topic_margin and not closest.fits:
+            # The sentence most about the question holds no such value; a value in a sentence much less
+            # about it answers something else ("获得1.5亿元专项资金" for "该专项资金每年预算多少").
+            return Judgement(Verdict.NOT_DETAILED, closest)
+        return Judgement(Verdict.ANSWER, best)
     if unknown_places:
         return Judgement(Verdict.UNKNOWN_PLACE, place=unknown_places[0])
     if topical:

@@ -30,7 +30,7 @@ from qa.messages import refusal_line, with_passages_note
 from qa.query import Query, QuestionError, normalize_question
 from qa.retrieve import Retriever, SearchRequest
 from qa.scope import Gazetteer
-from qa.terms import entity_words, group_weights, term_weights
+from qa.terms import content_words, entity_words, group_weights, pos_weights, term_weights
 from qa.translate import EnglishToChinese
 from qa.tuning import DEFAULT_TUNING, Tuning
 from qa.types import Answer, Hit, Turn
@@ -105,7 +105,7 @@ class Pipeline:
 
     def english(self) -> EnglishToChinese:
         if self._english is None:
-            self._english = EnglishToChinese(set(self.idf))
+            self._english = EnglishToChinese(set(self.idf), self.idf, frozenset(self.gazetteer.places))
         return self._english
 
     # --- preparing a question ------------------------------------------------------------------------------
@@ -122,11 +122,18 @@ class Pipeline:
             tokens = list(dict.fromkeys([t for g in groups for t in g] + english_tokens))
             return tokens, group_weights(groups + [[t] for t in english_tokens], self.idf)
         tokens = search_tokens(text)
-        content = search_tokens(strip_question_words(text))
+        # Whole words (jieba's precise mode), not search mode's overlapping pieces, so that "农民工" counts
+        # once and not again as "农民" and "民工".
+        content = content_words(strip_question_words(text))
         scope_words = self._scope_words(docs)
         content = [t for t in content if not any(t in w for w in scope_words) and not (t.isdigit() and years_in(t))]
         weights = term_weights(
-            content, self.idf, self.max_idf, entity_words(text), filler_share=self.tuning.oov_filler_share
+            content,
+            self.idf,
+            self.max_idf,
+            entity_words(text),
+            filler_share=self.tuning.oov_filler_share,
+            pos=pos_weights(strip_question_words(text)),
         )
         return tokens, weights
 
@@ -139,8 +146,9 @@ class Pipeline:
         if part.context:
             ctx_tokens, ctx_weights = self._weights(part.context, query.language, part.docs)
             tokens += [t for t in ctx_tokens if t not in tokens]
-            for term, w in ctx_weights.items():
-                weights.setdefault(term, 0.5 * w)
+            if part.follows_up:  # an elliptical follow-up asks about the earlier topic; a later part does not
+                for term, w in ctx_weights.items():
+                    weights.setdefault(term, 0.5 * w)
         dense_text = f"{part.context} {part.text}".strip() if part.context else part.text
         if query.language == "en" and tokens:
             # The multilingual model reads the English; the dictionary terms anchor it in the documents' words.
@@ -163,7 +171,10 @@ class Pipeline:
 
     def _parts(self, query: Query, resolved: Resolved) -> list[Part]:
         if query.language == "en":
-            return [Part(resolved.text, frozenset(), resolved.context, bool(resolved.context))]
+            # Places reach English questions through the dictionary and their pinyin ("Dongli").
+            terms = " ".join(t for g in self.english().groups(resolved.text) for t in g if t in self.gazetteer.places)
+            docs = self.gazetteer.scope(terms).docs if terms else frozenset()
+            return [Part(resolved.text, docs, resolved.context, bool(resolved.context))]
         pieces = split_parts(resolved.text, self.tuning.max_parts)
         whole = self.gazetteer.scope(f"{resolved.context} {resolved.text}")
         single_scope = len({m.docs for m in whole.mentions}) == 1
@@ -235,14 +246,21 @@ class Pipeline:
         analysis = prepared.analysis or analyse(part.text)
         t = time.perf_counter()
         similarity = self.sentence_similarity(vector) if vector is not None else None
-        candidates = gather(analysis, hits, prepared.weights, self.tuning, self.doc_years, similarity)
+        scale = (self.tuning.dense_floor_en, self.tuning.dense_ceiling_en) if query.language == "en" else None
+        candidates = gather(analysis, hits, prepared.weights, self.tuning, self.doc_years, similarity, scale)
         if prepared.unknown_places:
             candidates = naming(candidates, hits, prepared.unknown_places)
         dense_top = None if mode is RetrievalMode.BM25 else max((h.dense_score for h in hits), default=0.0)
         if query.language == "en":
             dense_top = None  # dictionary terms make English lexical evidence noisy; the dense floor says little more
         verdict = judge(
-            analysis, candidates, hits, self.tuning, unknown_places=prepared.unknown_places, dense_top=dense_top
+            analysis,
+            candidates,
+            hits,
+            self.tuning,
+            unknown_places=prepared.unknown_places,
+            dense_top=dense_top,
+            by_meaning=query.language == "en",
         )
         statements: list[Statement] = []
         if verdict.verdict is Verdict.ANSWER and verdict.best is not None:

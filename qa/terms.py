@@ -37,17 +37,62 @@ _GENERIC_PLACE_HEAD = set("全本各该此每其他市城社园小景片郊山�
 
 @lru_cache(maxsize=2048)
 def place_words(text: str) -> tuple[str, ...]:
-    """Place names in a question: a name with an administrative suffix (深圳市, 西青区). jieba's bare place tag
-    alone is not enough: it also tags everyday words (东西, 山寨)."""
+    """Place names in a question: a word jieba tags as a place that also carries an administrative suffix
+    (深圳市, 西青区). Either alone is not enough: jieba tags everyday words as places (东西, 山寨) and
+    generic zones carry suffixes (高新区, 示范区, 专业镇, 大城市)."""
     found: dict[str, None] = {}
-    for word, _flag in pseg.cut(text):
-        if len(word) >= 3 and _PLACE_SUFFIX.match(word) and word[0] not in _GENERIC_PLACE_HEAD:
+    for word, flag in pseg.cut(text):
+        if (
+            flag == "ns"
+            and len(word) >= 3
+            and _PLACE_SUFFIX.match(word)
+            and word[0] not in _GENERIC_PLACE_HEAD
+            and not re.sub(r"(省|市|区|县|镇|州|街道|乡|村)$", "", word).endswith("城")
+        ):
             found[word] = None
     return tuple(found)
 
 
+def content_words(text: str) -> list[str]:
+    """The words of a question (jieba precise mode, simplified, half-width, lower case), without stopwords
+    and punctuation, in order and without repeats."""
+    from index.textnorm import STOPWORDS, fold_width, squash_numbers, to_simplified
+
+    text = squash_numbers(fold_width(to_simplified(text))).lower()
+    words = [w.strip() for w in jieba.cut(text)]
+    return list(dict.fromkeys(w for w in words if w and w not in STOPWORDS and re.search(r"[\w\u4e00-\u9fff%]", w)))
+
+
 def is_entity(term: str, entities: frozenset[str]) -> bool:
     return any(term in e or e in term for e in entities if len(term) >= 2)
+
+
+# How much a word of each part of speech (jieba's tags) says about what a question is about. Nouns, names
+# and technical words carry the topic; pronouns, adverbs, particles, measure and time words are the frame
+# of everyday speech ("我们公司…那边能奖多少钱") that the evidence need not repeat.
+_POS_WEIGHT = {
+    "r": 0.0, "p": 0.0, "c": 0.0, "u": 0.0, "y": 0.0, "e": 0.0, "o": 0.0, "uj": 0.0, "ul": 0.0,
+    "d": 0.2, "q": 0.2, "ad": 0.3, "vd": 0.3, "z": 0.3, "f": 0.3, "t": 0.3, "m": 0.5,
+    "v": 0.6, "a": 0.6, "l": 0.7, "i": 0.7, "b": 0.8,
+}  # fmt: skip
+
+
+@lru_cache(maxsize=2048)
+def pos_weights(text: str) -> dict[str, float]:
+    """Word -> weight by its part of speech in ``text`` (words not listed weigh 1)."""
+    out: dict[str, float] = {}
+    for word, flag in pseg.cut(text):
+        word = word.lower()
+        w = _POS_WEIGHT.get(flag, _POS_WEIGHT.get(flag[:1], 1.0) if flag[:1] in {"v", "a", "d"} else 1.0)
+        out[word] = max(out.get(word, 0.0), w)
+    return out
+
+
+def _pos_of(token: str, pos: dict[str, float]) -> float:
+    """A search token's weight: its own word's, or the heaviest word it is part of."""
+    if token in pos:
+        return pos[token]
+    return max((w for word, w in pos.items() if token in word), default=1.0)
 
 
 def term_weights(
@@ -56,8 +101,10 @@ def term_weights(
     max_idf: float,
     entities: frozenset[str] = frozenset(),
     filler_share: float = 0.35,
+    pos: dict[str, float] | None = None,
 ) -> dict[str, float]:
-    """Each distinct question term with its weight; ``filler_share`` weighs an unknown non-name word."""
+    """Each distinct question term with its weight; ``filler_share`` weighs an unknown non-name word and
+    ``pos`` (from :func:`pos_weights`) scales a word by its part of speech."""
     weights: dict[str, float] = {}
     for tok in tokens:
         if tok in idf:
@@ -66,7 +113,10 @@ def term_weights(
             w = max_idf
         else:
             w = filler_share * max_idf
-        weights[tok] = max(weights.get(tok, 0.0), w)
+        if pos is not None:
+            w *= _pos_of(tok, pos)
+        if w > 0:
+            weights[tok] = max(weights.get(tok, 0.0), w)
     return weights
 
 

@@ -59,9 +59,27 @@ def _dictionary_entries() -> list[tuple[str, list[str]]]:
     return [(e["simplified"], e["definitions"]) for e in CcCedict().get_entries()]
 
 
+def romanised(name: str) -> str:
+    """A Chinese place or body name as English text writes it: toneless pinyin run together (东丽 -> dongli)."""
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(name)).lower()
+
+
 class EnglishToChinese:
-    def __init__(self, vocabulary: set[str]) -> None:
+    def __init__(
+        self, vocabulary: set[str], idf: dict[str, float] | None = None, names: set[str] | frozenset[str] = frozenset()
+    ) -> None:
+        """``vocabulary``: words the documents use; ``idf``: their weights (a rarer translation loses a tie
+        to a commoner one, which is more likely the documents' own word); ``names``: the collection's place
+        and body names, matched by their pinyin ("Dongli", "Zhongshan")."""
+        self.idf = idf or {}
         self.phrases: dict[str, dict[str, float]] = defaultdict(dict)
+        for name in names:
+            if any("\u4e00" <= ch <= "\u9fff" for ch in name):
+                for phrase in {romanised(name), " ".join(_content_words(romanised(name)))}:
+                    if phrase:
+                        self._add(phrase, name, 2.0)
         for chinese, definitions in _dictionary_entries():
             if len(chinese) < 2 or chinese not in vocabulary:
                 continue
@@ -91,7 +109,9 @@ class EnglishToChinese:
                 candidates = self.phrases.get(" ".join(words[i : i + n]))
                 if not candidates:
                     continue
-                best = sorted(candidates.items(), key=lambda kv: (-kv[1], -len(kv[0])))[:per_phrase]
+                best = sorted(candidates.items(), key=lambda kv: (-kv[1], self.idf.get(kv[0], 99.0), -len(kv[0])))[
+                    :per_phrase
+                ]
                 found.append([chinese for chinese, _ in best])
                 for j in range(i, i + n):
                     used[j] = True

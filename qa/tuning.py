@@ -18,6 +18,7 @@ class Tuning:
     evidence_passages: int = 6  # top passages whose sentences become candidates
     clause_min_chars: int = 6  # shorter pieces are not statements
     long_sentence_chars: int = 90  # longer sentences are also scored clause by clause
+    clause_share: float = 0.5  # in a long sentence, clauses with this share of the best clause's words count
     context_share: float = 0.35  # weight of terms found only in a passage's title/section
     fit_bonus: float = 0.25  # a clause that holds what is asked (a figure with a fitting unit, a date, ...)
     qualifier_penalty: float = (
@@ -29,6 +30,9 @@ class Tuning:
     dense_floor: float = 0.86
     dense_ceiling: float = 0.94
     dense_weight: float = 0.5
+    # English questions meet Chinese sentences across languages, where the model's cosines run lower.
+    dense_floor_en: float = 0.84
+    dense_ceiling_en: float = 0.90
     # Answer
     max_lines: int = 3  # statements in a plain answer
     max_list_lines: int = 6  # statements when a list is asked for
@@ -37,7 +41,9 @@ class Tuning:
     keep_ratio_list: float = 0.55
     # Judge
     min_focus: float = 0.45  # share of the question's content terms the answering sentence and its context hold
-    min_topic: float = 0.3  # below this nothing relevant was found at all
+    min_meaning: float = 0.75  # ... or this close in meaning (0-1 scale above) when asking for a figure
+    min_shared: float = 0.25  # ... with at least this share of the words
+    topic_margin: float = 0.25  # a value found this far (in word coverage) below the closest sentence is not it
     min_dense: float = 0.80  # cosine of the best passage to the question (dense runs only)
     oov_filler_share: float = 0.35  # weight of a word the documents never use, as a share of the highest IDF
     max_parts: int = 4  # sub-questions answered separately
