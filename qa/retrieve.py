@@ -86,7 +86,7 @@ class Retriever:
         bm25_rank = {int(i): r + 1 for r, i in enumerate(bm25_ids)}
         dense_score = {int(i): float(s) for i, s in zip(dense_ids, dense_scores, strict=True)}
         bm25_score = {int(i): float(s) for i, s in zip(bm25_ids, bm25_scores, strict=True)}
-        fused = self._fuse(fusion, dense_rank, bm25_rank, dense_score, bm25_score)
+        fused = fuse(fusion, dense_rank, bm25_rank, dense_score, bm25_score, self.tuning)
         ordered = sorted(fused, key=lambda i: (-fused[i], i))[: req.k]
         hits = [
             Hit(
@@ -104,25 +104,34 @@ class Retriever:
         timings["fusion"] = (time.perf_counter() - t) * 1000
         return hits, timings
 
-    def _fuse(self, fusion, dense_rank, bm25_rank, dense_score, bm25_score) -> dict[int, float]:
-        ids = set(dense_rank) | set(bm25_rank)
-        k = self.tuning.rrf_k
-        if fusion is FusionMode.RRF:
-            return {
-                i: (1 / (k + dense_rank[i]) if i in dense_rank else 0.0)
-                + (1 / (k + bm25_rank[i]) if i in bm25_rank else 0.0)
-                for i in ids
-            }
-        if fusion is FusionMode.BLEND:
-            # Min-max normalise each retriever's scores over its own pool, then mix.
-            def norm(scores: dict[int, float]) -> dict[int, float]:
-                if not scores:
-                    return {}
-                lo, hi = min(scores.values()), max(scores.values())
-                span = (hi - lo) or 1.0
-                return {i: (s - lo) / span for i, s in scores.items()}
 
-            d, b = norm(dense_score), norm(bm25_score)
-            w = self.tuning.blend_dense_weight if d and b else (1.0 if d else 0.0)
-            return {i: w * d.get(i, 0.0) + (1 - w) * b.get(i, 0.0) for i in ids}
-        raise ValueError(f"unknown fusion {fusion!r} (rrf or blend)")
+def fuse(
+    fusion: FusionMode,
+    dense_rank: dict[int, int],
+    bm25_rank: dict[int, int],
+    dense_score: dict[int, float],
+    bm25_score: dict[int, float],
+    tuning: Tuning = DEFAULT_TUNING,
+) -> dict[int, float]:
+    """Row -> fused score from each retriever's 1-based ranks (RRF) or raw scores (blend)."""
+    ids = set(dense_rank) | set(bm25_rank)
+    k = tuning.rrf_k
+    if fusion is FusionMode.RRF:
+        return {
+            i: (1 / (k + dense_rank[i]) if i in dense_rank else 0.0)
+            + (1 / (k + bm25_rank[i]) if i in bm25_rank else 0.0)
+            for i in ids
+        }
+    if fusion is FusionMode.BLEND:
+        # Min-max normalise each retriever's scores over its own pool, then mix.
+        def norm(scores: dict[int, float]) -> dict[int, float]:
+            if not scores:
+                return {}
+            lo, hi = min(scores.values()), max(scores.values())
+            span = (hi - lo) or 1.0
+            return {i: (s - lo) / span for i, s in scores.items()}
+
+        d, b = norm(dense_score), norm(bm25_score)
+        w = tuning.blend_dense_weight if d and b else (1.0 if d else 0.0)
+        return {i: w * d.get(i, 0.0) + (1 - w) * b.get(i, 0.0) for i in ids}
+    raise ValueError(f"unknown fusion {fusion!r} (rrf or blend)")

@@ -75,7 +75,7 @@ def test_a_missing_system_or_a_crash_fails_the_gate() -> None:
 class RandomRetrievalPipeline(Pipeline):
     """The real pipeline, except that retrieval returns random passages (a deliberately broken system)."""
 
-    def retrieve(self, prepared, *, k=None, mode=None, fusion=None, doc=None, region=None):
+    def retrieve(self, prepared, *, k=None, **_filters):
         rng = random.Random(prepared.query.text)
         rows = rng.sample(range(len(self.index.chunks)), k or self.settings.top_k)
         hits = [Hit(chunk=self.index.chunks[r], row=r, score=1.0 / (i + 1), rank=i + 1) for i, r in enumerate(rows)]

@@ -1,0 +1,282 @@
+"""Each answering stage on small hand-written passages: no model, no index, a collection nobody has seen.
+
+The passages and places here are invented for the tests (苏州市, 无锡市 ...), so the rules are shown to work
+from general Chinese patterns and a catalog, not from words of the bundled documents.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from index.chunking import Chunk
+from index.documents import DocMeta
+from index.modes import FusionMode, RetrievalMode
+from index.sentences import sentence_spans
+from index.settings import Settings
+from qa.analyse import AskKind, analyse, ask_kind, ordinals_in, split_parts, years_in
+from qa.compose import ExtractiveComposer, PartEvidence, Statement, cite
+from qa.evidence import fits, gather
+from qa.followup import resolve
+from qa.judge import Verdict, judge, naming
+from qa.retrieve import fuse
+from qa.scope import Gazetteer
+from qa.terms import content_words, place_words, term_weights
+from qa.tuning import DEFAULT_TUNING
+from qa.types import Hit, Turn
+from qa.verify import statement_supported
+
+# --- question analysis -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("博士后每月能拿多少钱？", AskKind.AMOUNT),
+        ("研发投入占生产总值的比重是多少？", AskKind.PERCENT),
+        ("全市要建成多少家孵化器？", AskKind.COUNT),
+        ("这个平台什么时候上线？", AskKind.DATE),
+        ("补贴最长能领多久？", AskKind.DURATION),
+        ("哪个部门负责受理申请？", AskKind.ORGANISATION),
+        ("创新中心位于哪里？", AskKind.PLACE),
+        ("这个计划叫什么名字？", AskKind.NAME),
+        ("为什么要建设数据中心？", AskKind.PURPOSE),
+        ("如何申请人才公寓？", AskKind.METHOD),
+        ("小微企业能不能申请？", AskKind.YESNO),
+        ("How much funding does the scheme give?", AskKind.AMOUNT),
+        ("When was the office set up?", AskKind.DATE),
+        ("Which department runs the programme?", AskKind.ORGANISATION),
+    ],
+)
+def test_ask_kind_from_general_question_patterns(question, kind):
+    assert ask_kind(question) is kind
+
+
+def test_which_ones_is_a_list_not_a_count():
+    a = analyse("要与哪几家企业开展合作？")
+    assert a.kind is not AskKind.COUNT and a.wants_list
+
+
+def test_years_ranges_and_five_year_plans():
+    assert years_in("到2020年") == {2020}
+    assert years_in("（2015-2020年）") == set(range(2015, 2021))
+    assert years_in("“十四五”期间") == set(range(2021, 2026))
+    assert years_in("没有年份") == frozenset()
+
+
+def test_ordinals_normalise_chinese_numerals_and_kinds():
+    assert ordinals_in("第二批次工程") == {"第2批"}
+    assert ordinals_in("首届大赛") == {"第1届"}
+    assert ordinals_in("第三次会议") == {"第3届"}  # editions: 届, 次, 期 count the same thing
+
+
+def test_quoted_names_and_stated_values_are_qualifiers():
+    a = analyse("「青年创业计划」的6亿元资金，每家最多拿多少？")
+    assert a.names == ("青年创业计划",)
+    assert "6亿元" in a.stated_values
+
+
+def test_two_questions_become_two_parts():
+    parts = split_parts("苏州到2020年的目标是多少？无锡到2025年的目标又是多少？", 4)
+    assert parts == ["苏州到2020年的目标是多少？", "无锡到2025年的目标又是多少？"]
+
+
+def test_a_piece_that_leans_on_the_one_before_stays_with_it():
+    assert len(split_parts("政府有没有专门的培训行动？叫什么名字？", 4)) == 1
+    assert len(split_parts("首批给多少？剩下的又给多少？", 4)) == 1
+
+
+def test_a_lead_in_without_a_question_joins_the_next_part():
+    parts = split_parts("两份文件都提到了人才：苏州给多少补贴？无锡给多少补贴？", 4)
+    assert len(parts) == 2 and parts[0].startswith("两份文件")
+
+
+def test_question_words_and_filler_weigh_nothing():
+    idf = {"补贴": 3.0, "博士": 3.0, "每月": 2.0}
+    words = content_words("我是博士，每月能拿多少补贴呢？")
+    weights = term_weights(words, idf, 5.0)
+    assert "多少" not in weights and "呢" not in weights
+    assert {"博士", "补贴"} <= set(weights)
+
+
+# --- scope ---------------------------------------------------------------------------------------------------
+
+CATALOG = {
+    "a.txt": DocMeta(title="苏州市人才新政实施办法", issuer="苏州市人民政府", region="江苏省苏州市", year=2023),
+    "b.txt": DocMeta(title="无锡市数据产业发展意见", issuer="无锡市人民政府", region="江苏省无锡市", year=2024),
+    "c.txt": DocMeta(title="2021年职业教育工作要点", issuer="教育部办公厅", region="全国", year=2021),
+}
+
+
+def test_a_named_place_or_body_selects_its_document():
+    g = Gazetteer.from_documents(CATALOG)
+    assert g.scope("苏州对博士有什么补贴？").docs == {"a.txt"}
+    assert g.scope("教育部今年的职业教育重点是什么？").docs == {"c.txt"}
+    assert g.scope("博士有什么补贴？").docs == frozenset()
+
+
+def test_a_province_does_not_select_a_city_document():
+    g = Gazetteer.from_documents(CATALOG)
+    assert g.scope("江苏的政策").docs == frozenset()
+
+
+def test_a_place_no_document_covers_is_reported():
+    g = Gazetteer.from_documents(CATALOG)
+    assert g.scope("温州市的补贴是多少？").unknown_places == ("温州市",)
+    assert g.scope("苏州市的补贴是多少？").unknown_places == ()
+
+
+def test_generic_zones_are_not_places():
+    assert place_words("高新区和示范区有什么政策？") == ()
+
+
+def test_respectively_over_two_places_gives_one_part_each():
+    g = Gazetteer.from_documents(CATALOG)
+    parts = g.split_by_document("苏州和无锡在人才引进方面分别有什么政策？")
+    assert [docs for _, docs in parts] == [{"a.txt"}, {"b.txt"}]
+    assert parts[0][0] == "苏州在人才引进方面有什么政策？"
+
+
+# --- evidence, judge, compose ----------------------------------------------------------------------------------
+
+PASSAGE = (
+    "三、主要目标\n"
+    "——到2017年，全市研发投入占生产总值比重达到2.7%。\n"
+    "——到2020年，全市研发投入占生产总值比重达到2.8%，孵化器达到30家。\n"
+    "设立人才专项资金，支持引进高层次人才。\n"
+    "对新引进的博士给予每月5000元生活补贴。（责任单位：市人社局）"
+)
+
+
+def _hit(text: str = PASSAGE, row: int = 0, doc: str = "a.txt", section: tuple[str, ...] = ("三、主要目标",)) -> Hit:
+    chunk = Chunk(f"c{row}", doc, "苏州市人才新政实施办法", section, 0, len(text), text, "江苏省苏州市")
+    return Hit(chunk=chunk, row=row, score=1.0, rank=row + 1)
+
+
+def _evidence(question: str, hits: list[Hit]):
+    analysis = analyse(question)
+    idf = {w: 3.0 for w in content_words(PASSAGE + question)}
+    weights = term_weights(content_words(question), idf, 5.0)
+    return analysis, gather(analysis, hits, weights, DEFAULT_TUNING)
+
+
+def test_headings_are_context_not_statements_and_notes_join_their_sentence():
+    spans = sentence_spans(PASSAGE)
+    texts = [PASSAGE[s:e] for s, e in spans]
+    assert "三、主要目标" not in texts
+    assert texts[-1].endswith("（责任单位：市人社局）")
+
+
+def test_the_clause_of_the_asked_year_wins():
+    analysis, cands = _evidence("到2020年研发投入占生产总值比重要达到多少？", [_hit()])
+    best = judge(analysis, cands, [_hit()], DEFAULT_TUNING)
+    assert best.verdict is Verdict.ANSWER
+    assert "2.8%" in best.best.text and "2.7%" not in best.best.text
+
+
+def test_a_value_of_the_asked_kind_is_required():
+    assert fits(AskKind.AMOUNT, "每月5000元生活补贴", frozenset())
+    assert not fits(AskKind.AMOUNT, "设立人才专项资金", frozenset())
+    assert not fits(AskKind.COUNT, "建设一批孵化器", frozenset())  # "一批" is "a batch", not a count
+    assert fits(AskKind.COUNT, "孵化器达到30家", frozenset())
+    assert not fits(AskKind.AMOUNT, "安排6亿元专项资金", frozenset({"6亿元"}))  # the question's own figure
+
+
+def test_topic_covered_but_not_the_detail():
+    analysis, cands = _evidence("人才专项资金的预算是多少？", [_hit()])
+    verdict = judge(analysis, cands, [_hit()], DEFAULT_TUNING)
+    assert verdict.verdict is Verdict.NOT_DETAILED
+
+
+def test_another_year_than_the_documents_give_is_not_answered():
+    analysis, cands = _evidence("到2015年研发投入占生产总值比重要达到多少？", [_hit()])
+    verdict = judge(analysis, cands, [_hit()], DEFAULT_TUNING)
+    assert verdict.verdict is Verdict.NOT_DETAILED and verdict.contradicted
+
+
+def test_nothing_relevant():
+    analysis, cands = _evidence("公园门票多少钱？", [_hit()])
+    assert judge(analysis, cands, [_hit()], DEFAULT_TUNING).verdict is Verdict.NOTHING
+
+
+def test_a_place_no_document_covers_must_be_named_where_the_answer_is():
+    analysis, cands = _evidence("温州市对博士每月补贴多少？", [_hit()])
+    kept = naming(cands, [_hit()], ("温州市",))
+    verdict = judge(analysis, kept, [_hit()], DEFAULT_TUNING, unknown_places=("温州市",))
+    assert kept == [] and verdict.verdict is Verdict.UNKNOWN_PLACE
+
+
+def test_composer_quotes_whole_sentences_and_citations_are_verified():
+    hit = _hit()
+    analysis, cands = _evidence("新引进的博士每月补贴多少？", [hit])
+    verdict = judge(analysis, cands, [hit], DEFAULT_TUNING)
+    statements = ExtractiveComposer().compose(PartEvidence(analysis, [hit], cands, verdict.best), DEFAULT_TUNING, 3)
+    assert statements[0].text.startswith("对新引进的博士") and statements[0].text.endswith("（责任单位：市人社局）")
+    text, citations = cite([statements])
+    assert text.splitlines()[0].endswith("[1]") and citations[0].n == 1
+    forged = Statement(hit, 0, 10, "博士每月补贴一万元")
+    text, citations = cite([[forged]])
+    assert text == "" and citations == []
+
+
+def test_one_statement_answering_two_parts_is_said_once():
+    hit = _hit()
+    s, e = sentence_spans(PASSAGE)[-1]
+    st = Statement(hit, s, e, PASSAGE[s:e])
+    text, _ = cite([[st], [st]])
+    assert len(text.splitlines()) == 1
+
+
+def test_statement_supported_is_literal():
+    assert statement_supported("每月5000元", "给予每月5000元生活补贴")
+    assert not statement_supported("每月6000元", "给予每月5000元生活补贴")
+    assert not statement_supported("  ", "任何文字")
+    assert statement_supported("5000元", "给予每月5000元", start=4)
+    assert not statement_supported("5000元", "给予每月5000元", start=3)
+
+
+# --- follow-ups ------------------------------------------------------------------------------------------------
+
+
+def test_follow_up_replaces_the_year_it_changes():
+    r = resolve("那2015年呢？", [Turn("苏州到2020年研发投入比重要达到多少？")])
+    assert r.text == "苏州到2015年研发投入比重要达到多少？"
+
+
+def test_follow_up_replaces_the_place_it_changes():
+    def mentions(text):
+        return [(text.find(n), text.find(n) + len(n), n) for n in ("苏州", "无锡") if n in text]
+
+    r = resolve("那无锡呢？", [Turn("苏州对博士每月补贴多少？")], mentions)
+    assert r.text == "无锡对博士每月补贴多少？"
+
+
+def test_elliptical_follow_up_carries_the_topic():
+    r = resolve("那博士呢？", [Turn("苏州对硕士每月补贴多少？")])
+    assert r.text == "那博士呢？" and r.context == "苏州对硕士每月补贴多少？"
+
+
+def test_a_new_question_is_not_a_follow_up():
+    r = resolve("无锡市到2025年数据产业规模要达到多少亿元？", [Turn("苏州对硕士每月补贴多少？")])
+    assert r.text.startswith("无锡市") and not r.context
+
+
+# --- fusion and modes ------------------------------------------------------------------------------------------
+
+
+def test_rrf_rewards_agreement_between_retrievers():
+    fused = fuse(FusionMode.RRF, {1: 1, 2: 2}, {2: 1, 3: 2}, {}, {})
+    assert max(fused, key=fused.get) == 2
+    assert fused[1] == pytest.approx(1 / 61)
+
+
+def test_blend_mixes_normalised_scores():
+    fused = fuse(FusionMode.BLEND, {1: 1, 2: 2}, {1: 2, 2: 1}, {1: 0.9, 2: 0.5}, {1: 1.0, 2: 3.0})
+    assert fused[1] == pytest.approx(0.5) and fused[2] == pytest.approx(0.5)
+
+
+def test_unknown_modes_are_errors_that_name_the_valid_ones():
+    with pytest.raises(ValueError, match="hybrid, dense, bm25"):
+        RetrievalMode.from_str("hybird")
+    with pytest.raises(ValueError, match="retrieval"):
+        Settings.from_env({"POLICYQA_RETRIEVAL": "hybird"})
+    assert Settings.from_env({"POLICYQA_FUSION": " Blend "}).fusion is FusionMode.BLEND
