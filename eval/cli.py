@@ -58,7 +58,10 @@ def run_eval(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     label = split if not args.questions else f"{args.questions.name} ({split})"
     started = time.perf_counter()
-    results = runner.run_all(settings, questions, systems, progress=not args.quiet)
+    base = None
+    if args.tradeoff and "full" in systems:
+        base = runner.build_pipelines(settings, ["full"], progress=not args.quiet)["full"]
+    results = runner.run_all(settings, questions, systems, base=base, progress=not args.quiet)
     meta = {
         "label": label,
         "split": split,
@@ -76,6 +79,10 @@ def run_eval(args: argparse.Namespace) -> int:
         for r in runner.crashed(rs):
             print(f"warning: {name} {r.id}: {r.error}", file=sys.stderr)
     built = report.build_report(results, meta)
+    if base is not None:
+        from eval.tradeoff import tradeoff
+
+        built["tradeoff"] = tradeoff(base, questions)
     outcome = None
     if thresholds is not None:
         outcome = gate.check_report(built, thresholds)
@@ -120,6 +127,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="comma-separated: full, bm25, dense, window400 (default: all four)")
     p.add_argument("--gate", action="store_true", help="exit non-zero when the full system misses a threshold")
     p.add_argument("--thresholds", type=Path, default=None, help="thresholds file (default: eval/thresholds.toml)")
+    p.add_argument("--tradeoff", action="store_true",
+                   help="also measure false refusals against refusal accuracy as the judge's threshold moves")
     p.add_argument("--limit", type=int, help="only the first N questions (quick checks)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=run_eval)

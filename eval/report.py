@@ -126,6 +126,10 @@ def render_markdown(report: dict) -> str:
         out += ["## Gate", "", f"Thresholds: {gate['thresholds_file']} (system `{gate['system']}`)", ""]
         out += [f"- FAIL {f}" for f in gate["failures"]] or ["- all thresholds met"]
         out.append("")
+    if report.get("tradeoff"):
+        from eval.tradeoff import markdown
+
+        out += markdown(report["tradeoff"])
     out += ["## Charts", "", "![hit@5 by type](hit5_by_type.png)", ""]
     out += ["![all facts by type](all_facts_by_type.png)", ""]
     for section, key, first in (("By question type", "by_type", "type"), ("By document", "by_document", "document")):
@@ -216,4 +220,9 @@ def write_report(report: dict, folder: Path) -> list[Path]:
     label = report["meta"].get("label", "")
     bar_chart(paths[2], report["by_type"], "hit@5", f"hit@5 by question type ({label})")
     bar_chart(paths[3], report["by_type"], "all_facts", f"all facts in answer, by question type ({label})")
+    if report.get("tradeoff"):
+        from eval.tradeoff import chart
+
+        paths.append(folder / "tradeoff.png")
+        chart(paths[-1], report["tradeoff"])
     return paths
