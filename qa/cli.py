@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from tqdm import tqdm
 from index.cli import add_common_args, settings_from_args
 from index.embedder import ModelNotAvailable
 from index.store import IndexProblem
+from qa.inputs import InputError, check_scope
 from qa.types import Answer
 
 
@@ -38,19 +40,85 @@ def format_answer(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def _read_questions(path: Path) -> list[dict]:
-    rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SystemExit(f"error: {path}:{n} is not JSON ({exc.msg})") from exc
-        if not isinstance(row, dict) or "question" not in row:
-            raise SystemExit(f'error: {path}:{n} needs a "question" field')
-        rows.append(row)
-    return rows
+@dataclass(frozen=True)
+class QuestionRow:
+    line: int
+    id: object
+    question: str
+    error: str | None = None  # the line could not be used; it becomes an error row with its id
+
+
+def _row(n: int, line: str) -> QuestionRow:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return QuestionRow(n, None, "", f"第 {n} 行不是合法的 JSON：{exc.msg}")
+    except RecursionError:
+        return QuestionRow(n, None, "", f"第 {n} 行嵌套太深")
+    if not isinstance(data, dict):
+        return QuestionRow(n, None, "", f'第 {n} 行应是对象，形如 {{"id": ..., "question": "..."}}')
+    question = data.get("question")
+    if question is None:
+        return QuestionRow(n, data.get("id"), "", f'第 {n} 行缺少 "question"')
+    if not isinstance(question, str):
+        return QuestionRow(n, data.get("id"), "", f'第 {n} 行的 "question" 必须是文字')
+    return QuestionRow(n, data.get("id"), question)
+
+
+def _read_questions(path: Path) -> list[QuestionRow]:
+    """One row per non-blank line; a bad line is an error row, a file that is not UTF-8 text is one error."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SystemExit(f"error: cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SystemExit(f"error: {path} is not UTF-8 text (line {line}, byte {exc.start}); save it as UTF-8") from None
+    return [_row(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+
+
+def _json_text(record: dict, indent: int | None = None) -> str:
+    """JSON that can always be written as UTF-8: lone surrogates (from "\\ud800" in the input) are kept as
+    JSON escapes instead of failing the write."""
+    text = json.dumps(record, ensure_ascii=False, indent=indent)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(record, ensure_ascii=True, indent=indent)
+    return text
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _check_scope(pipeline, args: argparse.Namespace) -> tuple[str | None, str | None]:
+    try:
+        return check_scope(args.doc, args.region, pipeline.documents, pipeline.regions)
+    except InputError as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
+def _answer_rows(pipeline, rows: list[QuestionRow], out_path: Path, doc: str | None, region: str | None) -> None:
+    """Answer every row into ``out_path`` through a temporary file that never outlives the run."""
+    tmp = out_path.with_name(f".{out_path.name}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as out:
+            for row in tqdm(rows, desc="answering", unit="q", file=sys.stderr):
+                t = time.perf_counter()
+                if row.error:
+                    ans = Answer(question=row.question, answer=row.error, refused=True, error=row.error)
+                else:
+                    ans = pipeline.answer(row.question, doc=doc, region=region)
+                record = {"id": row.id, **ans.to_json(), "latency_ms": round((time.perf_counter() - t) * 1000, 2)}
+                if row.error:
+                    record["line"] = row.line
+                out.write(_json_text(record) + "\n")
+        tmp.replace(out_path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def run_ask(args: argparse.Namespace) -> int:
@@ -58,30 +126,21 @@ def run_ask(args: argparse.Namespace) -> int:
 
     if not args.question and not args.questions:
         raise SystemExit("error: give a question, or --questions FILE.jsonl")
+    rows = _read_questions(args.questions) if args.questions else []  # a bad file fails before the model loads
     settings = settings_from_args(args)
     pipeline = Pipeline(settings, progress=not args.json)
+    doc, region = _check_scope(pipeline, args)
     if args.questions:
-        rows = _read_questions(args.questions)
         out_path = args.out or args.questions.with_suffix(".answers.jsonl")
-        tmp = out_path.with_name(f".{out_path.name}.tmp")
-        with tmp.open("w", encoding="utf-8") as out:
-            for row in tqdm(rows, desc="answering", unit="q", file=sys.stderr):
-                t = time.perf_counter()
-                ans = pipeline.answer(str(row["question"]), doc=args.doc, region=args.region)
-                record = {
-                    "id": row.get("id"),
-                    **ans.to_json(),
-                    "latency_ms": round((time.perf_counter() - t) * 1000, 2),
-                }
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        tmp.replace(out_path)
-        print(f"wrote {len(rows)} answers to {out_path}", file=sys.stderr)
+        _answer_rows(pipeline, rows, out_path, doc, region)
+        bad = sum(1 for r in rows if r.error)
+        print(f"wrote {len(rows)} answers to {out_path}" + (f" ({bad} bad lines)" if bad else ""), file=sys.stderr)
         return 0
-    answer = pipeline.answer(args.question, doc=args.doc, region=args.region)
+    answer = pipeline.answer(args.question, doc=doc, region=region)
     if args.json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        print(_json_text(answer.to_json(), indent=2))
     else:
-        print(format_answer(answer))
+        print(_printable(format_answer(answer)))
     return 2 if answer.error else 0
 
 
@@ -115,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (IndexProblem, ModelNotAvailable, FileNotFoundError) as exc:
+    except (IndexProblem, ModelNotAvailable, OSError) as exc:  # OSError: a missing or unwritable file, a full disk
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
