@@ -66,3 +66,15 @@ def test_load_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     assert re.search(rf"\[2 clients\] \d+ answers in {NUMBER} s: {NUMBER} req/s", out)
     assert report.results[0].errors == 0, report.results[0].first_error
     assert report.results[0].completed > 0
+
+
+def test_mixed_load_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import mixed_load
+
+    report = mixed_load.main(["--smoke"])
+    out = capsys.readouterr().out
+    assert re.search(rf"\[with hostile\] 2 normal \+ 1 hostile clients, {NUMBER} s: \d+ answers", out)
+    assert re.search(rf"server rss: at rest {NUMBER} MB, peak {NUMBER} MB", out)
+    assert all(p.errors == 0 for p in report.phases), report.phases[-1].first_error
+    outcomes = report.phases[-1].hostile_outcomes
+    assert outcomes and not any("WITHOUT message" in o or "without message" in o for o in outcomes)
