@@ -171,6 +171,7 @@ _ORDINAL = re.compile(rf"(第\s*[{_ZH_DIGITS}\d]+|首)\s*(届|批次|批|期|轮
 # 第二届 / 第二次 / 第二期 / 首次 all count editions of one thing; 批 and 批次 count batches.
 _ORDINAL_CLASS = {"届": "届", "次": "届", "期": "届", "轮": "届", "批次": "批", "批": "批"}
 _QUOTED = re.compile(r"[「《“\"『]([^」》”\"』]{2,40})[」》”\"』]")
+_PERIOD = re.compile(r"每(?:一)?个?(年|月|季度|周|天|日)")
 _ZH_NUM = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2, "十": 10}
 _VALUE = re.compile(
     rf"\d[\d,.\s]*\s*(?:万|亿|千|百)?\s*(?:元|港元|美元|%|‰|倍|{MEASURE_WORDS})|[{_ZH_DIGITS}]+\s*(?:万|亿)\s*元"
@@ -193,10 +194,29 @@ class Analysis:
     stated_values: frozenset[str]  # figures the question itself states ("6亿元"): never an answer
     names: tuple[str, ...]  # quoted names ("「数字政策办公室」"): the answer must be about that very thing
     focus: str  # the question without its question words, for messages
+    period: str = ""  # "年" for 每年, "月" for 每月 ...: a figure asked per period must be given per period
+    event: str = ""  # the verb whose date is asked ("什么时候建成通车" -> 通车): the date must be of that event
 
     @property
     def qualifiers(self) -> bool:
         return bool(self.years or self.ordinals)
+
+
+# Verbs of planning, degree and extent, not events: "预计哪一年通车" asks when it opens, not when it was
+# planned; "覆盖到哪一年" asks for the end of a span.
+_NOT_EVENTS = frozenset(
+    "进行 开展 提出 计划 打算 预计 要求 需要 可以 能够 没有 成为 实现 达到 正式 开始 继续 进一步 "
+    "覆盖 涵盖 包括 包含 持续 延续 截至 直到".split()
+)
+
+
+def _event(text: str) -> str:
+    """The last two-character-or-longer verb of the question outside its question words."""
+    import jieba.posseg as pseg
+
+    verbs = [w for w, f in pseg.cut(strip_question_words(text), HMM=False) if f.startswith("v") and len(w) >= 2]
+    verbs = [v for v in verbs if v not in _NOT_EVENTS]
+    return verbs[-1] if verbs else ""
 
 
 def ask_kind(text: str) -> AskKind:
@@ -261,6 +281,8 @@ def analyse(text: str) -> Analysis:
         ordinals=ordinals_in(text),
         stated_values=values_in(text),
         names=tuple(dict.fromkeys(m.group(1).strip() for m in _QUOTED.finditer(text))),
+        event=_event(text) if kind in (AskKind.DATE, AskKind.DURATION) else "",
+        period=m.group(1) if (m := _PERIOD.search(text)) else "",
         focus=strip_question_words(text),
     )
 

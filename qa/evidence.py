@@ -20,7 +20,10 @@ from qa.terms import coverage
 from qa.tuning import Tuning
 from qa.types import Hit
 
-_CLAUSE = re.compile(r"[^；;，,：:]+[；;，,：:]?")
+# Clauses end at Chinese commas, colons and semicolons, and at an ASCII comma that is not inside a number
+# ("35,000元" stays whole).
+_CLAUSE = re.compile(r"(?:[^；;，,：:]|(?<=\d),(?=\d))+[；;，,：:]?")
+_SEGMENT_END = "；;。！？!?"
 
 _NUM = r"(?:\d[\d,.\s]*\d|\d)"
 _ZH = "零一二三四五六七八九十百千万亿两"
@@ -42,9 +45,10 @@ _FIT: dict[AskKind, re.Pattern[str]] = {
         r"[\u4e00-\u9fffA-Za-z]{1,20}?(?:局|委|办|部|厅|署|司|处|中心|公司|集团|法院|协会|学会|大学|学院|研究院|"
         r"研究所|银行|委员会|办公室|小组|政府|联盟|基金会|机构|单位|汉办)(?![\u4e00-\u9fff]{0,1}(?:建设|发展))"
     ),
+    # Places by suffix; a bare 区 only through jieba's place tag (below), or 社区/园区/区块链 would count.
     AskKind.PLACE: re.compile(
-        r"[\u4e00-\u9fff]{2,6}(?:省|市|县|镇|乡|村|街道|州|特别行政区)|[\u4e00-\u9fff]{2,4}区(?![块域间])|"
-        r"位于|坐落|设在|落户|[\u4e00-\u9fff]{2,6}(?:路|街|湾|岛|角)(?![\u4e00-\u9fff]{0,1}(?:径|线|色|度))"
+        r"[\u4e00-\u9fff]{2,6}(?:省|市|县|镇|乡|村|街道|州|特别行政区)|位于|坐落|设在|落户|"
+        r"[\u4e00-\u9fff]{2,6}(?:路|街|湾|岛|角)(?![\u4e00-\u9fff]{0,1}(?:径|线|色|度))"
     ),
 }
 # A name: something quoted, a Latin-letter name, or a named programme, body or place.
@@ -85,6 +89,18 @@ def clause_spans(sentence: str, base: int, min_chars: int) -> list[tuple[int, in
     return spans
 
 
+def _segment_of(text: str, clauses: list[tuple[int, int]], anchor: tuple[int, int]) -> set[tuple[int, int]]:
+    """The clauses between the semicolons (or sentence ends) around ``anchor``."""
+    i = clauses.index(anchor)
+    lo = i
+    while lo > 0 and text[clauses[lo - 1][1] - 1] not in _SEGMENT_END:
+        lo -= 1
+    hi = i
+    while hi < len(clauses) - 1 and text[clauses[hi][1] - 1] not in _SEGMENT_END:
+        hi += 1
+    return set(clauses[lo : hi + 1])
+
+
 def _qualifier(analysis: Analysis, near: str, context: str) -> int:
     """+1 when the years/ordinals asked are where the clause is, -1 when other ones are there instead.
 
@@ -109,8 +125,16 @@ def _qualifier(analysis: Analysis, near: str, context: str) -> int:
     return min(verdicts) if verdicts else 0
 
 
+def _has_place_name(text: str) -> bool:
+    import jieba.posseg as pseg
+
+    return any(flag == "ns" and len(word) >= 2 for word, flag in pseg.cut(text))
+
+
 def fits(kind: AskKind, text: str, stated: frozenset[str]) -> bool:
     """Does the text hold a value of the asked kind that the question did not already state?"""
+    if kind is AskKind.PLACE and _has_place_name(text):
+        return True
     pattern = _FIT.get(kind)
     if pattern is None:
         return True
@@ -138,6 +162,12 @@ def gather(
     """Every candidate statement of the top passages, best first."""
     out: list[Candidate] = []
     stated = analysis.stated_values | values_in(analysis.text)
+    event = normalize_for_match(analysis.event) if analysis.event else ""
+    period = (
+        re.compile(rf"每(?:一)?个?{analysis.period}|{analysis.period}均|一{analysis.period}|{analysis.period}度")
+        if (analysis.period and analysis.kind in (AskKind.AMOUNT, AskKind.COUNT, AskKind.NUMBER))
+        else None
+    )
     names = [normalize_for_match(n) for n in analysis.names]
     for hi, hit in enumerate(hits[: tuning.evidence_passages]):
         chunk = hit.chunk
@@ -166,14 +196,24 @@ def gather(
             # 地理标志等数量持续增长" gives no figure for 地理标志.
             top_own = max(owns.values(), default=0.0)
             relevant = {c for c, o in owns.items() if o >= tuning.clause_share * top_own}
+            # ... or in the same run between semicolons as the clause most about it: "对首次…进入财务报表的，
+            # 按入表金额10%给予奖励，单个企业不超过10万元" gives the condition and the reward in one run.
+            segment = _segment_of(text, clauses, max(owns, key=owns.get)) if owns else set()
+            relevant |= segment
             clause_fit = {c: c in relevant and fits(analysis.kind, text[c[0] : c[1]], stated) for c in clauses}
+            if (event and event not in normalize_for_match(sentence)) or (period and not period.search(sentence)):
+                clause_fit = dict.fromkeys(clause_fit, False)  # a date, but of another event
             for cs, ce in [(s, e), *clauses]:
                 clause = text[cs:ce]
                 whole = (cs, ce) == (s, e)
                 own = sent_cov if whole else owns[(cs, ce)]
                 blended = own + 0.5 * max(0.0, sent_cov - own) + max(0.0, local - sent_cov)
                 if not clauses:
-                    fit = fits(analysis.kind, clause, stated)
+                    fit = (
+                        fits(analysis.kind, clause, stated)
+                        and (not event or event in normalize_for_match(clause))
+                        and (period is None or bool(period.search(clause)))
+                    )
                 else:
                     fit = any(clause_fit.values()) if whole else clause_fit[(cs, ce)]
                 qual = _qualifier(analysis, sentence, f"{context_years} {before}")

@@ -42,7 +42,7 @@ def _named(prepared: PreparedQuery, judgement: Judgement) -> str:
 def refusal_line(judgement: Judgement, prepared: PreparedQuery, covered: list[str]) -> str:
     """One sentence for a question (or a part of one) that the documents do not answer."""
     analysis = prepared.analysis
-    focus = _topic(analysis.focus if analysis else prepared.query.text)
+    focus = _topic((analysis.text if analysis else prepared.query.text).rstrip("？?。.！! "))
     if judgement.verdict is Verdict.UNKNOWN_PLACE:
         where = "、".join(covered)
         tail = f"（现有文件涉及：{where}）" if where else ""

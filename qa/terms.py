@@ -59,7 +59,7 @@ def content_words(text: str) -> list[str]:
     from index.textnorm import STOPWORDS, fold_width, squash_numbers, to_simplified
 
     text = squash_numbers(fold_width(to_simplified(text))).lower()
-    words = [w.strip() for w in jieba.cut(text)]
+    words = [w.strip() for w in jieba.cut(text, HMM=False)]
     return list(dict.fromkeys(w for w in words if w and w not in STOPWORDS and re.search(r"[\w\u4e00-\u9fff%]", w)))
 
 
@@ -81,7 +81,7 @@ _POS_WEIGHT = {
 def pos_weights(text: str) -> dict[str, float]:
     """Word -> weight by its part of speech in ``text`` (words not listed weigh 1)."""
     out: dict[str, float] = {}
-    for word, flag in pseg.cut(text):
+    for word, flag in pseg.cut(text, HMM=False):
         word = word.lower()
         w = _POS_WEIGHT.get(flag, _POS_WEIGHT.get(flag[:1], 1.0) if flag[:1] in {"v", "a", "d"} else 1.0)
         out[word] = max(out.get(word, 0.0), w)

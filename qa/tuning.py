@@ -41,7 +41,7 @@ class Tuning:
     keep_ratio_list: float = 0.55
     # Judge
     min_focus: float = 0.45  # share of the question's content terms the answering sentence and its context hold
-    min_meaning: float = 0.75  # ... or this close in meaning (0-1 scale above) when asking for a figure
+    min_meaning: float = 0.65  # ... or this close in meaning (0-1 scale above) when asking for a figure
     min_shared: float = 0.25  # ... with at least this share of the words
     topic_margin: float = 0.25  # a value found this far (in word coverage) below the closest sentence is not it
     min_dense: float = 0.80  # cosine of the best passage to the question (dense runs only)
