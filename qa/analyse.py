@@ -113,7 +113,7 @@ _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
         AskKind.ORGANISATION,
         re.compile(
             r"哪(个|些|一)?(部门|机构|单位|司局|司|局|委|办|组织|公司|企业|法院|大学|高校|学校|中心|协会|小组|团队|基金|银行|医院)|"
-            r"哪家|哪几家|谁|什么(部门|机构|单位)|责任单位|牵头单位|主办单位|主管部门|"
+            r"哪家|哪几家|谁|哪位|什么人|什么(部门|机构|单位)|责任单位|牵头单位|主办单位|主管部门|"
             r"\bwho\b|\bwhich (department|agency|body|organi[sz]ation|institution|office|company|court|university)",
             re.I,
         ),
@@ -121,14 +121,16 @@ _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
     (
         AskKind.PLACE,
         re.compile(
-            r"哪里|哪儿|在哪(?!些|几)|何处|哪(个|座)?(城市|地方|地区|省|市|区|县|镇|街道|国家|园区)|位于|坐落|地点|地址|\bwhere\b",
+            r"哪里|哪儿|在哪(?!些|几)|何处|哪(个|座)?(城市|地方|地区|省|市|区|县|镇|街道|国家|园区|场馆|展馆|场地|会场)|"
+            r"位于|坐落|地点|地址|\bwhere\b|\bin what (city|place)\b|"
+            r"\bwhich (city|place|venue|district|province|country)\b",
             re.I,
         ),
     ),
     (
         AskKind.NAME,
         re.compile(
-            r"叫什么|叫做什么|什么名|名称|名字|称为|改成了?什么|更名为|文号|"
+            r"叫什么|叫做什么|什么名|名称|名字|姓名|称为|改成了?什么|更名为|文号|"
             r"哪(个|项|一项)(计划|项目|平台|系统|网站|文件|政策|工程|行动|基地|奖|赛事|活动|方案|意见|条例|办法|标准|会议|课程)|"
             r"\bcalled\b|\bname of\b|\bwhat(?:'s| is) the name\b|"
             r"\bwhich (programme|program|scheme|plan|platform|project)\b",
@@ -171,6 +173,14 @@ _ORDINAL = re.compile(rf"(第\s*[{_ZH_DIGITS}\d]+|首)\s*(届|批次|批|期|轮
 # 第二届 / 第二次 / 第二期 / 首次 all count editions of one thing; 批 and 批次 count batches.
 _ORDINAL_CLASS = {"届": "届", "次": "届", "期": "届", "轮": "届", "批次": "批", "批": "批"}
 _QUOTED = re.compile(r"[「《“\"『]([^」》”\"』]{2,40})[」》”\"』]")
+# The details of a scheme people ask for by name; a sentence that names the scheme without the detail does not
+# answer ("申请条件是什么" is not answered by "实施融资补助政策").
+_ATTRIBUTE_NOUNS = "条件|材料|资料|标准|资格|流程|程序|手续|步骤|门槛|名单|人选|负责人|组长|地址|电话|网址|费用|价格"
+_ATTRIBUTE = re.compile(
+    rf"(?:什么|哪些|哪几[种项类个]?|何种|哪种)[\u4e00-\u9fff]{{0,4}}?({_ATTRIBUTE_NOUNS})|"
+    rf"({_ATTRIBUTE_NOUNS})[\u4e00-\u9fff]{{0,3}}?(?:是什么|有哪些|是哪些|包括哪些|有什么|是谁|是多少|怎么)"
+)
+_DAY = re.compile(r"几月|几号|几日|哪一?天|哪个月|日期|\bwhat date\b|\bwhich day\b|\bwhat day\b", re.I)
 _PERIOD = re.compile(r"每(?:一)?个?(年|月|季度|周|天|日)")
 _ZH_NUM = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2, "十": 10}
 _VALUE = re.compile(
@@ -194,8 +204,16 @@ class Analysis:
     stated_values: frozenset[str]  # figures the question itself states ("6亿元"): never an answer
     names: tuple[str, ...]  # quoted names ("「数字政策办公室」"): the answer must be about that very thing
     focus: str  # the question without its question words, for messages
+    attribute: str = ""  # a detail of a scheme asked for by name (申请条件, 所需材料, 评选标准): it must be there
+    exact_day: bool = False  # the date asked is a month or day ("几月几日"), not only a year
     period: str = ""  # "年" for 每年, "月" for 每月 ...: a figure asked per period must be given per period
     event: str = ""  # the verb whose date is asked ("什么时候建成通车" -> 通车): the date must be of that event
+
+    @property
+    def needs_value(self) -> bool:
+        """The answer must hold something of its own (a figure, a date, a body, a named detail), not only
+        the topic."""
+        return self.kind.specific or bool(self.attribute)
 
     @property
     def qualifiers(self) -> bool:
@@ -283,6 +301,8 @@ def analyse(text: str) -> Analysis:
         names=tuple(dict.fromkeys(m.group(1).strip() for m in _QUOTED.finditer(text))),
         event=_event(text) if kind in (AskKind.DATE, AskKind.DURATION) else "",
         period=m.group(1) if (m := _PERIOD.search(text)) else "",
+        attribute=(a.group(1) or a.group(2)) if (a := _ATTRIBUTE.search(text)) else "",
+        exact_day=kind is AskKind.DATE and bool(_DAY.search(text)),
         focus=strip_question_words(text),
     )
 

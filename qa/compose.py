@@ -63,10 +63,15 @@ class ExtractiveComposer:
             chosen.append(Statement(hits[c.hit_index], s, e, text[s:e]))
 
         take(evidence.best)
+        if evidence.best.support is not None:  # the value sits in another sentence of the paragraph: quote it too
+            s, e = evidence.best.support
+            text = hits[evidence.best.hit_index].chunk.text
+            chosen.append(Statement(hits[evidence.best.hit_index], s, e, text[s:e]))
+            spans.setdefault(evidence.best.hit_index, []).append((s, e))
         for c in evidence.candidates:
             if len(chosen) >= limit or c.score < floor:
                 break
-            if c.qualifier < 0 or (analysis.kind.specific and not c.fits and not wants_list):
+            if c.qualifier < 0 or (analysis.needs_value and not c.fits and not wants_list):
                 continue
             take(c)
         first, rest = chosen[:1], chosen[1:]

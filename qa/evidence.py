@@ -24,6 +24,19 @@ from qa.types import Hit
 # ("35,000元" stays whole).
 _CLAUSE = re.compile(r"(?:[^；;，,：:]|(?<=\d),(?=\d))+[；;，,：:]?")
 _SEGMENT_END = "；;。！？!?"
+_MONTH = re.compile(r"\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|月底|月初|月中|季度|上旬|中旬|下旬")
+# Words a document uses for a detail asked by name (its own word first).
+_ATTRIBUTE_WORDS = {
+    "条件": "条件|符合|满足|具备|须|应当",
+    "材料": "材料|资料|证明|文件",
+    "资料": "资料|材料|证明",
+    "流程": "流程|程序|手续|步骤|办理",
+    "程序": "程序|流程|手续|步骤|办理",
+    "手续": "手续|流程|程序|办理",
+    "步骤": "步骤|流程|程序",
+    "组长": "组长|牵头",
+    "负责人": "负责人|负责",
+}
 
 _NUM = r"(?:\d[\d,.\s]*\d|\d)"
 _ZH = "零一二三四五六七八九十百千万亿两"
@@ -72,6 +85,7 @@ class Candidate:
     score: float
     dense: float = 0.0  # cosine of its sentence to the question (0 when no sentence vectors)
     meaning: float = 0.0  # that cosine on a 0-1 scale (see Tuning.dense_floor)
+    support: tuple[int, int] | None = None  # another span of the passage that holds the value (a 责任单位 note)
 
     @property
     def relevance(self) -> float:
@@ -125,21 +139,35 @@ def _qualifier(analysis: Analysis, near: str, context: str) -> int:
     return min(verdicts) if verdicts else 0
 
 
-def _has_place_name(text: str) -> bool:
+def _named_in(value: str, asked: str) -> bool:
+    """The question already names this (or the name without its generic head: 「香港」国际创科展)."""
+    v = normalize_for_match(value).strip('「」《》“”"『』【】')
+    return bool(v) and (v in asked or (len(v) >= 4 and v[-4:] in asked and v[:2] in asked))
+
+
+def _has_place_name(text: str, asked: str = "") -> bool:
     import jieba.posseg as pseg
 
-    return any(flag == "ns" and len(word) >= 2 for word, flag in pseg.cut(text))
+    return any(
+        flag == "ns" and len(word) >= 2 and not (asked and normalize_for_match(word) in asked)
+        for word, flag in pseg.cut(text)
+    )
 
 
-def fits(kind: AskKind, text: str, stated: frozenset[str]) -> bool:
-    """Does the text hold a value of the asked kind that the question did not already state?"""
-    if kind is AskKind.PLACE and _has_place_name(text):
+def fits(kind: AskKind, text: str, stated: frozenset[str], question: str = "") -> bool:
+    """Does the text hold a value of the asked kind that the question did not already state? A place, body
+    or name the question itself names is not an answer to it ("香港国际创科展在哪个场馆" is not answered by
+    "在香港举办")."""
+    asked = normalize_for_match(question)
+    if kind is AskKind.PLACE and _has_place_name(text, asked):
         return True
     pattern = _FIT.get(kind)
     if pattern is None:
         return True
     for m in pattern.finditer(text):
         value = re.sub(r"[\s,]", "", m.group(0))
+        if kind in (AskKind.PLACE, AskKind.ORGANISATION, AskKind.NAME) and asked and _named_in(value, asked):
+            continue
         if kind in (AskKind.AMOUNT, AskKind.COUNT, AskKind.NUMBER, AskKind.PERCENT) and value in stated:
             continue
         if kind in (AskKind.AMOUNT, AskKind.COUNT, AskKind.NUMBER) and any(value in s for s in stated):
@@ -163,6 +191,7 @@ def gather(
     out: list[Candidate] = []
     stated = analysis.stated_values | values_in(analysis.text)
     event = normalize_for_match(analysis.event) if analysis.event else ""
+    attribute = re.compile(_ATTRIBUTE_WORDS.get(analysis.attribute, analysis.attribute)) if analysis.attribute else None
     period = (
         re.compile(rf"每(?:一)?个?{analysis.period}|{analysis.period}均|一{analysis.period}|{analysis.period}度")
         if (analysis.period and analysis.kind in (AskKind.AMOUNT, AskKind.COUNT, AskKind.NUMBER))
@@ -177,7 +206,8 @@ def gather(
         context_years = f"{head} {year}年" if year else head
         rank = 1.0 / math.pow(hi + 1, tuning.rank_decay)
         para_cov: dict[int, float] = {}
-        for s, e in sentence_spans(text, tuning.clause_min_chars):
+        spans = sentence_spans(text, tuning.clause_min_chars)
+        for s, e in spans:
             sentence = text[s:e]
             line_start = text.rfind("\n", 0, s) + 1
             line_end = text.find("\n", e)
@@ -200,9 +230,25 @@ def gather(
             # 按入表金额10%给予奖励，单个企业不超过10万元" gives the condition and the reward in one run.
             segment = _segment_of(text, clauses, max(owns, key=owns.get)) if owns else set()
             relevant |= segment
-            clause_fit = {c: c in relevant and fits(analysis.kind, text[c[0] : c[1]], stated) for c in clauses}
-            if (event and event not in normalize_for_match(sentence)) or (period and not period.search(sentence)):
+            clause_fit = {
+                c: c in relevant and fits(analysis.kind, text[c[0] : c[1]], stated, analysis.text) for c in clauses
+            }
+            missing_detail = (
+                (event and event not in normalize_for_match(sentence))
+                or (period and not period.search(sentence))
+                or (attribute and not attribute.search(paragraph))
+                or (analysis.exact_day and not _MONTH.search(sentence))
+            )
+            if missing_detail:
                 clause_fit = dict.fromkeys(clause_fit, False)  # a date, but of another event
+            note = None
+            if analysis.kind is AskKind.ORGANISATION and not missing_detail:
+                # Work plans name who does a task in a note closing its paragraph: "…（责任单位：高教司）".
+                note = _paragraph_note(text, spans, line_start, len(text) if line_end < 0 else line_end)
+                if note is not None and (
+                    note == (s, e) or not fits(analysis.kind, text[note[0] : note[1]][-62:], stated, analysis.text)
+                ):
+                    note = None
             for cs, ce in [(s, e), *clauses]:
                 clause = text[cs:ce]
                 whole = (cs, ce) == (s, e)
@@ -210,21 +256,35 @@ def gather(
                 blended = own + 0.5 * max(0.0, sent_cov - own) + max(0.0, local - sent_cov)
                 if not clauses:
                     fit = (
-                        fits(analysis.kind, clause, stated)
+                        fits(analysis.kind, clause, stated, analysis.text)
+                        and not missing_detail
                         and (not event or event in normalize_for_match(clause))
                         and (period is None or bool(period.search(clause)))
                     )
                 else:
                     fit = any(clause_fit.values()) if whole else clause_fit[(cs, ce)]
+                support = note if note is not None and not fit else None
+                fit = fit or support is not None
                 qual = _qualifier(analysis, sentence, f"{context_years} {before}")
                 score = blended + (tuning.fit_bonus if fit and analysis.kind.specific else 0.0)
                 score += tuning.dense_weight * meaning
                 if qual < 0 or not named:
                     score *= 1.0 - tuning.qualifier_penalty
                     qual = -1
-                out.append(Candidate(hi, cs, ce, clause, own, local, fit, qual, score * rank, sim, meaning))
+                out.append(Candidate(hi, cs, ce, clause, own, local, fit, qual, score * rank, sim, meaning, support))
     out.sort(key=lambda c: (-c.score, c.hit_index, c.start))
     return out
+
+
+_TRAILING_NOTE = re.compile(r"[（(][^（）()]{1,60}[）)][。；;]?$")
+
+
+def _paragraph_note(text: str, spans: list[tuple[int, int]], line_start: int, line_end: int) -> tuple[int, int] | None:
+    """The sentence closing the paragraph when it ends in a bracketed note."""
+    inside = [(s, e) for s, e in spans if line_start <= s and e <= line_end]
+    if inside and _TRAILING_NOTE.search(text[inside[-1][0] : inside[-1][1]]):
+        return inside[-1]
+    return None
 
 
 def statement_span(text: str, start: int, end: int, max_chars: int) -> tuple[int, int]:

@@ -75,11 +75,11 @@ def judge(
         return c.local >= tuning.min_focus or (c.meaning >= tuning.min_meaning and c.local >= tuning.min_shared)
 
     topical = [c for c in candidates if about(c)]
-    answering = [c for c in topical if c.qualifier >= 0 and (c.fits or not analysis.kind.specific)]
+    answering = [c for c in topical if c.qualifier >= 0 and (c.fits or not analysis.needs_value)]
     if answering:
         best = answering[0]
         closest = max(topical, key=lambda c: c.local)
-        if analysis.kind.specific and closest.local - best.local > tuning.topic_margin and not closest.fits:
+        if analysis.needs_value and closest.local - best.local > tuning.topic_margin and not closest.fits:
             # The sentence most about the question holds no such value; a value in a sentence much less
             # about it answers something else ("获得1.5亿元专项资金" for "该专项资金每年预算多少").
             return Judgement(Verdict.NOT_DETAILED, closest)

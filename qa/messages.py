@@ -49,6 +49,8 @@ def refusal_line(judgement: Judgement, prepared: PreparedQuery, covered: list[st
         return f"文件中没有找到关于{judgement.place}的内容{tail}。"
     if judgement.verdict is Verdict.NOT_DETAILED and analysis is not None:
         label = analysis.kind.label if analysis.kind.specific else "这方面的具体内容"
+        if analysis.attribute and not analysis.kind.specific:
+            label = f"具体{analysis.attribute}"
         if judgement.contradicted and analysis.years:
             years = "、".join(str(y) for y in sorted(analysis.years)[:3])
             label = f"{years}年的{label.removeprefix('具体')}"
