@@ -27,7 +27,7 @@ _SEGMENT_END = "；;。！？!?"
 _MONTH = re.compile(r"\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|月底|月初|月中|季度|上旬|中旬|下旬")
 # Words a document uses for a detail asked by name (its own word first).
 _ATTRIBUTE_WORDS = {
-    "条件": "条件|符合|满足|具备|须|应当",
+    "条件": "条件|符合|满足|具备",
     "材料": "材料|资料|证明|文件",
     "资料": "资料|材料|证明",
     "流程": "流程|程序|手续|步骤|办理",
@@ -140,9 +140,25 @@ def _qualifier(analysis: Analysis, near: str, context: str) -> int:
 
 
 def _named_in(value: str, asked: str) -> bool:
-    """The question already names this (or the name without its generic head: 「香港」国际创科展)."""
+    """The question already names this: the value, or its last four characters or more ("支持做大做强郑州数据
+    交易中心" when the question says "郑州数据交易中心")."""
     v = normalize_for_match(value).strip('「」《》“”"『』【】')
-    return bool(v) and (v in asked or (len(v) >= 4 and v[-4:] in asked and v[:2] in asked))
+    return (bool(v) and any(v[-k:] in asked for k in range(len(v), 3, -1))) or (0 < len(v) <= 3 and v in asked)
+
+
+# "由谁出任", "哪位领导", "姓名": a person is asked, and only a person's name answers.
+PERSON_ASKED = re.compile(
+    r"谁(?:出任|担任|任|领导|带领|主持)|哪位|姓名|\bwho (?:is|will be) the (?:head|chair|director)\b"
+)
+
+
+def _has_person_name(text: str, asked: str = "") -> bool:
+    import jieba.posseg as pseg
+
+    return any(
+        flag == "nr" and len(word) >= 2 and not (asked and normalize_for_match(word) in asked)
+        for word, flag in pseg.cut(text)
+    )
 
 
 def _has_place_name(text: str, asked: str = "") -> bool:
@@ -161,6 +177,8 @@ def fits(kind: AskKind, text: str, stated: frozenset[str], question: str = "") -
     asked = normalize_for_match(question)
     if kind is AskKind.PLACE and _has_place_name(text, asked):
         return True
+    if kind is AskKind.ORGANISATION and PERSON_ASKED.search(question):
+        return _has_person_name(text, asked)
     pattern = _FIT.get(kind)
     if pattern is None:
         return True

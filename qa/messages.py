@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from qa.evidence import PERSON_ASKED
 from qa.judge import Judgement, Verdict
 
 if TYPE_CHECKING:
@@ -51,6 +52,8 @@ def refusal_line(judgement: Judgement, prepared: PreparedQuery, covered: list[st
         label = analysis.kind.label if analysis.kind.specific else "这方面的具体内容"
         if analysis.attribute and not analysis.kind.specific:
             label = f"具体{analysis.attribute}"
+        if PERSON_ASKED.search(analysis.text):
+            label = "具体人选"
         if judgement.contradicted and analysis.years:
             years = "、".join(str(y) for y in sorted(analysis.years)[:3])
             label = f"{years}年的{label.removeprefix('具体')}"
