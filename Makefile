@@ -30,7 +30,7 @@ test: install browser lint
 	$(BIN)/policyqa eval --split test --gate --report eval/report
 
 eval: install
-	$(BIN)/policyqa eval --split test --report eval/report
+	$(BIN)/policyqa eval --split test --tradeoff --report eval/report
 
 bench: install
 	$(BIN)/python -m bench.run

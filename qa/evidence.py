@@ -252,7 +252,8 @@ def gather(
                 c: c in relevant and fits(analysis.kind, text[c[0] : c[1]], stated, analysis.text) for c in clauses
             }
             missing_detail = (
-                (event and event not in normalize_for_match(sentence))
+                # (a date's event in other words than the question's still counts when the sentence means it)
+                (event and event not in normalize_for_match(sentence) and meaning < tuning.min_meaning)
                 or (period and not period.search(sentence))
                 or (attribute and not attribute.search(paragraph))
                 or (analysis.exact_day and not _MONTH.search(sentence))
@@ -273,12 +274,7 @@ def gather(
                 own = sent_cov if whole else owns[(cs, ce)]
                 blended = own + 0.5 * max(0.0, sent_cov - own) + max(0.0, local - sent_cov)
                 if not clauses:
-                    fit = (
-                        fits(analysis.kind, clause, stated, analysis.text)
-                        and not missing_detail
-                        and (not event or event in normalize_for_match(clause))
-                        and (period is None or bool(period.search(clause)))
-                    )
+                    fit = fits(analysis.kind, clause, stated, analysis.text) and not missing_detail
                 else:
                     fit = any(clause_fit.values()) if whole else clause_fit[(cs, ce)]
                 support = note if note is not None and not fit else None

@@ -87,11 +87,12 @@ OUT_OF_CORPUS = ("a103", "a106")
 
 
 def _slice() -> list:
-    """20 test questions: the first two of each answerable type except crossdoc, two unanswerable ones."""
+    """20 test questions: the first two of each answerable type except crossdoc and followup (asked after
+    earlier turns), two unanswerable ones."""
     test = select_split(load_questions(), "test")
     picked = []
     for qtype in TYPES:
-        if qtype not in {"crossdoc", "unanswerable"}:
+        if qtype not in {"crossdoc", "followup", "unanswerable"}:
             picked += [q for q in test if q.type == qtype][:2]
     picked += [q for q in test if q.id in OUT_OF_CORPUS]
     assert len(picked) == 20

@@ -95,7 +95,11 @@ def test_round_trip_same_chunks(small, embedder):
     assert rec.meta.title == "香港便览：创新及科技"
     assert rec.clean_text == read_seeds(s.seeds_dir).documents[0].clean.text
     assert loaded.manifest["model"]["id"] == embedder.info.id
-    assert loaded.manifest["counts"] == {"documents": 2, "chunks": len(loaded.chunks)}
+    counts = {"documents": 2, "chunks": len(loaded.chunks), "sentences": len(loaded.sentences)}
+    assert loaded.manifest["counts"] == counts
+    assert len(loaded.sentences) > len(loaded.chunks)  # every sentence of every chunk has its vector
+    row, start, end = int(loaded.sentences.rows[0]), int(loaded.sentences.starts[0]), int(loaded.sentences.ends[0])
+    assert loaded.chunks[row].text[start:end].strip()
 
 
 def test_round_trip_same_vectors_and_search(small, embedder):
