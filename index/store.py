@@ -24,7 +24,7 @@ from index.keyword_store import KeywordStore
 from index.sentences import SentenceTable
 from index.vector_store import FaissStore, VectorStore
 
-SCHEMA_VERSION = 2  # 2: sentence vectors (sentences.jsonl, sentence_vectors.npy)
+SCHEMA_VERSION = 3  # 2: sentence vectors (sentences.jsonl, sentence_vectors.npy); 3: GPT4 = GPT-4 tokens
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 DOCUMENTS = "documents.json"

@@ -47,9 +47,20 @@ def squash_numbers(text: str) -> str:
     return _DIGIT_GROUP.sub("", text)
 
 
+# Letters and digits written together, apart or hyphenated are one name: GPT4 / GPT-4 / GPT 4, CVPR2022 /
+# CVPR 2022. Both sides (documents and questions) are cut at the boundary the same way.
+# (Two letters or more: "5G" and "3D" stay one word.)
+_ALNUM_JOIN = re.compile(r"(?<=[A-Za-z]{2})[-\s]?(?=\d)|(?<=\d)[-\s]?(?=[A-Za-z]{2})")
+
+
+def split_letters_digits(text: str) -> str:
+    return _ALNUM_JOIN.sub(" ", text)
+
+
 def normalize_for_match(text: str) -> str:
-    """The form used to compare strings: simplified, half-width, numbers and spaces squashed, lower case."""
-    text = squash_numbers(fold_width(to_simplified(text)))
+    """The form used to compare strings: simplified, half-width, numbers and spaces squashed, lower case,
+    a hyphen between letters and digits dropped."""
+    text = split_letters_digits(squash_numbers(fold_width(to_simplified(text))))
     return _SPACES.sub("", text).lower()
 
 
@@ -60,7 +71,7 @@ def _cut(text: str) -> tuple[str, ...]:
 
 def search_tokens(text: str, *, keep_stopwords: bool = False) -> list[str]:
     """Tokens for BM25: simplified, half-width, lower-cased jieba search-mode words without punctuation."""
-    text = squash_numbers(fold_width(to_simplified(text))).lower()
+    text = split_letters_digits(squash_numbers(fold_width(to_simplified(text)))).lower()
     tokens = []
     for tok in _cut(text):
         tok = tok.strip()

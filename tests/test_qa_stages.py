@@ -280,3 +280,11 @@ def test_unknown_modes_are_errors_that_name_the_valid_ones():
     with pytest.raises(ValueError, match="retrieval"):
         Settings.from_env({"POLICYQA_RETRIEVAL": "hybird"})
     assert Settings.from_env({"POLICYQA_FUSION": " Blend "}).fusion is FusionMode.BLEND
+
+
+def test_letters_and_digits_match_however_they_are_written():
+    from index.textnorm import normalize_for_match, search_tokens
+
+    assert search_tokens("GPT-4") == search_tokens("GPT4") == search_tokens("GPT 4") == ["gpt", "4"]
+    assert normalize_for_match("CVPR 2022") == normalize_for_match("CVPR2022")
+    assert search_tokens("5G服务") == ["5g", "服务"]  # one letter stays with its digit
