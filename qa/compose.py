@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from index.textnorm import normalize_for_match
-from qa.analyse import Analysis
+from qa.analyse import Analysis, AskKind
 from qa.evidence import Candidate, statement_span
 from qa.tuning import Tuning
 from qa.types import Citation, Hit
@@ -43,7 +43,8 @@ class ExtractiveComposer:
 
     def compose(self, evidence: PartEvidence, tuning: Tuning, max_lines: int) -> list[Statement]:
         analysis, hits = evidence.analysis, evidence.hits
-        max_chars = 2 * tuning.long_sentence_chars
+        # A date belongs to the whole sentence it heads: quote all of it.
+        max_chars = 2 * tuning.long_sentence_chars if analysis.kind is not AskKind.DATE else 10_000
         wants_list = analysis.wants_list
         limit = max(max_lines, tuning.max_list_lines) if wants_list and max_lines >= tuning.max_lines else max_lines
         floor = evidence.best.score * (tuning.keep_ratio_list if wants_list else tuning.keep_ratio)

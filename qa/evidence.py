@@ -248,8 +248,11 @@ def gather(
             # 按入表金额10%给予奖励，单个企业不超过10万元" gives the condition and the reward in one run.
             segment = _segment_of(text, clauses, max(owns, key=owns.get)) if owns else set()
             relevant |= segment
+            # A date heads the sentence it governs ("到2017年，…，基本建成创新型城市"): for a date, the sentence counts.
+            date_here = analysis.kind is AskKind.DATE and fits(AskKind.DATE, sentence, stated, analysis.text)
             clause_fit = {
-                c: c in relevant and fits(analysis.kind, text[c[0] : c[1]], stated, analysis.text) for c in clauses
+                c: c in relevant and (date_here or fits(analysis.kind, text[c[0] : c[1]], stated, analysis.text))
+                for c in clauses
             }
             missing_detail = (
                 # (a date's event in other words than the question's still counts when the sentence means it)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -138,7 +139,7 @@ class Pipeline:
         return tokens, weights
 
     def _prepare_part(self, query: Query, part: Part) -> PreparedQuery:
-        analysis = analyse(part.text)
+        analysis = self._without_title_years(analyse(part.text))
         if part.follows_up and analysis.kind in {AskKind.OPEN, AskKind.YESNO}:
             earlier = analyse(part.context)
             analysis = dataclasses.replace(analysis, kind=earlier.kind, wants_list=earlier.wants_list)
@@ -155,6 +156,23 @@ class Pipeline:
             dense_text = f"{dense_text} {' '.join(tokens[:8])}"
         unknown = self.gazetteer.scope(part.text).unknown_places if query.language != "en" else ()
         return PreparedQuery(query, dense_text, tokens, weights, part.context, analysis, part.docs, unknown)
+
+    def _without_title_years(self, analysis: Analysis) -> Analysis:
+        """A year that is part of a document's title as the question cites it ("2020年工作要点要求…") names the
+        document, not the time asked about."""
+        if not analysis.years:
+            return analysis
+        keep = set(analysis.years)
+        for year in analysis.years:
+            for m in re.finditer(rf"{year}\s*年?", analysis.text):
+                after = analysis.text[m.end() : m.end() + 15]
+                for title in self._titles_with(year):
+                    if any(len(w) >= 2 and w in after for w in content_words(title) if not w.isdigit()):
+                        keep.discard(year)
+        return analysis if keep == set(analysis.years) else dataclasses.replace(analysis, years=frozenset(keep))
+
+    def _titles_with(self, year: int) -> list[str]:
+        return [d.meta.title for d in self.index.documents.values() if str(year) in d.meta.title]
 
     def prepare(self, question: str, history: Sequence[Turn] = ()) -> PreparedQuery:
         """The first (usually only) part of a question, ready for retrieval."""

@@ -72,7 +72,7 @@ def is_entity(term: str, entities: frozenset[str]) -> bool:
 # of everyday speech ("我们公司…那边能奖多少钱") that the evidence need not repeat.
 _POS_WEIGHT = {
     "r": 0.0, "p": 0.0, "c": 0.0, "u": 0.0, "y": 0.0, "e": 0.0, "o": 0.0, "uj": 0.0, "ul": 0.0,
-    "d": 0.2, "q": 0.2, "ad": 0.3, "vd": 0.3, "z": 0.3, "f": 0.3, "t": 0.3, "m": 0.5,
+    "d": 0.2, "q": 0.2, "ad": 0.3, "vd": 0.3, "z": 0.3, "f": 0.3, "t": 0.3, "s": 0.3, "m": 0.5, "zg": 0.5,
     "v": 0.6, "a": 0.6, "l": 0.7, "i": 0.7, "b": 0.8,
 }  # fmt: skip
 
