@@ -28,7 +28,7 @@ from index import store
 from index.settings import Settings
 
 MODES = ("hybrid", "bm25", "dense")
-STAGES = ("normalize", "dense", "bm25", "fusion", "compose", "total")
+STAGES = ("analyse", "embed", "dense", "bm25", "fusion", "evidence", "total")
 
 
 @dataclass
