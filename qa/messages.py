@@ -31,6 +31,12 @@ def _named(prepared: PreparedQuery, judgement: Judgement) -> str:
     if quoted:
         return f"「{quoted.group(1)}」"
     if judgement.best is not None:
+        # The longest run of the question that the closest sentence repeats word for word names the topic
+        # in the question's own order ("研发经费占GDP比重"), better than a bag of its words.
+        question = prepared.analysis.text if prepared.analysis else prepared.query.text
+        run = _longest_shared_run(question, judgement.best.text)
+        if len(run) >= 4:
+            return f"「{run}」"
         text = judgement.best.text
         found = [t for t in prepared.weights if len(t) >= 2 and t in text]
         found = sorted(found, key=lambda t: -prepared.weights[t])[:3]
@@ -38,6 +44,18 @@ def _named(prepared: PreparedQuery, judgement: Judgement) -> str:
             return "「" + "、".join(found) + "」"
     focus = prepared.analysis.focus if prepared.analysis else prepared.query.text
     return f"「{_topic(focus)}」"
+
+
+def _longest_shared_run(a: str, b: str) -> str:
+    """The longest piece of ``a`` (no punctuation) that also stands in ``b``."""
+    best = ""
+    for piece in re.split(r"[\s，,。？?！!；;：:、“”「」《》\"']+", a):
+        for i in range(len(piece)):
+            for j in range(len(piece), i + len(best), -1):
+                if piece[i:j] in b:
+                    best = piece[i:j]
+                    break
+    return best.strip("的了和与及在对")
 
 
 def refusal_line(judgement: Judgement, prepared: PreparedQuery, covered: list[str]) -> str:
