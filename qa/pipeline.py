@@ -28,6 +28,7 @@ from qa.evidence import gather
 from qa.followup import Resolved, resolve
 from qa.judge import Judgement, Verdict, judge, naming
 from qa.messages import refusal_line, with_passages_note
+from qa.inputs import InputError, bound_turns
 from qa.query import Query, QuestionError, normalize_question
 from qa.retrieve import Retriever, SearchRequest
 from qa.scope import Gazetteer
@@ -300,7 +301,9 @@ class Pipeline:
         timings: dict[str, float] = {}
         try:
             query = normalize_question(question, self.settings.max_question_chars)
-        except QuestionError as exc:
+            # Every caller's history is bounded here too, before any work is done on it (qa/inputs.py).
+            history = bound_turns(list(history), self.settings.max_history_turns, self.settings.max_question_chars)
+        except (QuestionError, InputError) as exc:
             return Answer(question=str(question)[:200], answer=str(exc), refused=True, error=str(exc))
         run_mode = RetrievalMode.from_str(mode or self.settings.retrieval)
         resolved = self._resolve(query, history)
