@@ -26,9 +26,9 @@ from qa.analyse import Analysis, AskKind, analyse, split_parts, strip_question_w
 from qa.compose import Composer, ExtractiveComposer, PartEvidence, Statement, cite
 from qa.evidence import gather
 from qa.followup import Resolved, resolve
+from qa.inputs import InputError, bound_turns
 from qa.judge import Judgement, Verdict, judge, naming
 from qa.messages import refusal_line, with_passages_note
-from qa.inputs import InputError, bound_turns
 from qa.query import Query, QuestionError, normalize_question
 from qa.retrieve import Retriever, SearchRequest
 from qa.scope import Gazetteer
