@@ -137,7 +137,13 @@ _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
             re.I,
         ),
     ),
-    (AskKind.NUMBER, re.compile(r"多少|(?<!哪)几|\bhow much\b|\bwhat (is|was) the (target|figure|amount)\b", re.I)),
+    (
+        AskKind.NUMBER,
+        re.compile(
+            r"多少|(?<!哪)几|多大|多高|多远|多重|多宽|多深|\bhow much\b|\bwhat (is|was) the (target|figure|amount)\b",
+            re.I,
+        ),
+    ),
     (AskKind.PURPOSE, re.compile(r"为什么|为何|为了|目的|作用|效果|意义|想达到|\bwhy\b|\bpurpose\b|\baim\b", re.I)),
     (
         AskKind.METHOD,
@@ -180,6 +186,7 @@ _ATTRIBUTE = re.compile(
     rf"(?:什么|哪些|哪几[种项类个]?|何种|哪种)[\u4e00-\u9fff]{{0,4}}?({_ATTRIBUTE_NOUNS})|"
     rf"({_ATTRIBUTE_NOUNS})[\u4e00-\u9fff]{{0,3}}?(?:是什么|有哪些|是哪些|包括哪些|有什么|是谁|是多少|怎么)"
 )
+_ACTUAL = re.compile(r"实际|实实在在|真正|\bactually\b|\bin fact\b", re.I)
 _DAY = re.compile(r"几月|几号|几日|哪一?天|哪个月|日期|\bwhat date\b|\bwhich day\b|\bwhat day\b", re.I)
 _PERIOD = re.compile(r"每(?:一)?个?(年|月|季度|周|天|日)")
 _ZH_NUM = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2, "十": 10}
@@ -204,6 +211,7 @@ class Analysis:
     stated_values: frozenset[str]  # figures the question itself states ("6亿元"): never an answer
     names: tuple[str, ...]  # quoted names ("「数字政策办公室」"): the answer must be about that very thing
     focus: str  # the question without its question words, for messages
+    actual: bool = False  # what has happened ("实际引进了多少"), not a target: a plan's figure does not answer
     attribute: str = ""  # a detail of a scheme asked for by name (申请条件, 所需材料, 评选标准): it must be there
     exact_day: bool = False  # the date asked is a month or day ("几月几日"), not only a year
     period: str = ""  # "年" for 每年, "月" for 每月 ...: a figure asked per period must be given per period
@@ -303,6 +311,7 @@ def analyse(text: str) -> Analysis:
         period=m.group(1) if (m := _PERIOD.search(text)) else "",
         attribute=(a.group(1) or a.group(2)) if (a := _ATTRIBUTE.search(text)) else "",
         exact_day=kind is AskKind.DATE and bool(_DAY.search(text)),
+        actual=bool(_ACTUAL.search(text)),
         focus=strip_question_words(text),
     )
 

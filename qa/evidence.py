@@ -24,6 +24,8 @@ from qa.types import Hit
 # ("35,000元" stays whole).
 _CLAUSE = re.compile(r"(?:[^；;，,：:]|(?<=\d),(?=\d))+[；;，,：:]?")
 _SEGMENT_END = "；;。！？!?"
+# A target or plan, not what has happened: "到2017年…引进100名" does not say how many were actually brought in.
+_TARGET = re.compile(r"到\s*\d{4}\s*年|目标|力争|计划|预计|将|争取|达到")
 _MONTH = re.compile(r"\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|月底|月初|月中|季度|上旬|中旬|下旬")
 # Words a document uses for a detail asked by name (its own word first).
 _ATTRIBUTE_WORDS = {
@@ -148,7 +150,15 @@ def _named_in(value: str, asked: str) -> bool:
 
 # "由谁出任", "哪位领导", "姓名": a person is asked, and only a person's name answers.
 PERSON_ASKED = re.compile(
-    r"谁(?:出任|担任|任|领导|带领|主持)|哪位|姓名|\bwho (?:is|will be) the (?:head|chair|director)\b"
+    r"谁(?:出任|担任|任|领导|带领|主持)|哪位|姓名|(?:长|主任|书记|专员|负责人|主席|总监|会长)(?:是谁|由谁|叫什么)|"
+    r"\bwho (?:is|will be|has been|was) (?:the |appointed|named)",
+    re.I,
+)
+# Common Chinese surnames (general knowledge, not any document's): a person's name starts with one. jieba's
+# person tag alone also fires on phrases such as 建立健全.
+_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪"
+    "范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 )
 
 
@@ -156,7 +166,10 @@ def _has_person_name(text: str, asked: str = "") -> bool:
     import jieba.posseg as pseg
 
     return any(
-        flag == "nr" and len(word) >= 2 and not (asked and normalize_for_match(word) in asked)
+        flag == "nr"
+        and 2 <= len(word) <= 4
+        and word[0] in _SURNAMES
+        and not (asked and normalize_for_match(word) in asked)
         for word, flag in pseg.cut(text)
     )
 
@@ -254,9 +267,10 @@ def gather(
                 c: c in relevant and (date_here or fits(analysis.kind, text[c[0] : c[1]], stated, analysis.text))
                 for c in clauses
             }
+            # (a date's event in other words than the question's still counts when the sentence means it)
             missing_detail = (
-                # (a date's event in other words than the question's still counts when the sentence means it)
-                (event and event not in normalize_for_match(sentence) and meaning < tuning.min_meaning)
+                (analysis.actual and _TARGET.search(sentence))
+                or (event and event not in normalize_for_match(sentence) and meaning < tuning.min_meaning)
                 or (period and not period.search(sentence))
                 or (attribute and not attribute.search(paragraph))
                 or (analysis.exact_day and not _MONTH.search(sentence))

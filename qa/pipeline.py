@@ -33,7 +33,7 @@ from qa.query import Query, QuestionError, normalize_question
 from qa.retrieve import Retriever, SearchRequest
 from qa.scope import Gazetteer
 from qa.terms import content_words, entity_words, group_weights, pos_weights, term_weights
-from qa.translate import EnglishToChinese
+from qa.translate import EnglishToChinese, english_places, romanised
 from qa.tuning import DEFAULT_TUNING, Tuning
 from qa.types import Answer, Hit, Turn
 
@@ -95,6 +95,7 @@ class Pipeline:
         self.doc_years = {name: d.meta.year for name, d in self.index.documents.items()}
         self._sentence_rows = self.index.sentences.by_chunk() if self.index.sentences is not None else {}
         self._english: EnglishToChinese | None = None
+        self._romanised: set[str] | None = None
 
     @property
     def documents(self) -> dict[str, str]:
@@ -104,6 +105,14 @@ class Pipeline:
     @property
     def regions(self) -> list[str]:
         return sorted({d.meta.region for d in self.index.documents.values() if d.meta.region})
+
+    def _romanised_vocabulary(self) -> set[str]:
+        """The pinyin of the documents' words: an English place name that spells one of them (Guzhen: 古镇)
+        may be that word, so it is not a place no document covers."""
+        if self._romanised is None:
+            cjk = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
+            self._romanised = {romanised(w) for w in self.idf if cjk.match(w)}
+        return self._romanised
 
     def english(self) -> EnglishToChinese:
         if self._english is None:
@@ -155,7 +164,14 @@ class Pipeline:
         if query.language == "en" and tokens:
             # The multilingual model reads the English; the dictionary terms anchor it in the documents' words.
             dense_text = f"{dense_text} {' '.join(tokens[:8])}"
-        unknown = self.gazetteer.scope(part.text).unknown_places if query.language != "en" else ()
+        if query.language == "en":
+            unknown = tuple(
+                p
+                for p in english_places(part.text)
+                if not self.gazetteer.is_known_place(p) and romanised(p) not in self._romanised_vocabulary()
+            )
+        else:
+            unknown = self.gazetteer.scope(part.text).unknown_places
         return PreparedQuery(query, dense_text, tokens, weights, part.context, analysis, part.docs, unknown)
 
     def _without_title_years(self, analysis: Analysis) -> Analysis:

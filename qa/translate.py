@@ -59,6 +59,41 @@ def _dictionary_entries() -> list[tuple[str, list[str]]]:
     return [(e["simplified"], e["definitions"]) for e in CcCedict().get_entries()]
 
 
+_PLACE_DEFINITION = re.compile(
+    r"^([A-Z][a-z]+(?: [A-Z][a-z]+)?)[, ]+.*?\b(prefecture-level city|county-level city|subprovincial city|city in|"
+    r"county in|district of|suburban district|province\b|municipality|special administrative region|autonomous region)"
+)
+
+
+@lru_cache(maxsize=1)
+def place_names() -> dict[str, str]:
+    """English place name (lower case) -> Chinese, from the dictionary's place entries ("Nanyang,
+    prefecture-level city in Henan" -> nanyang: 南阳)."""
+    found: dict[str, str] = {}
+    for chinese, definitions in _dictionary_entries():
+        for definition in definitions[:2]:
+            m = _PLACE_DEFINITION.match(definition)
+            if m and len(chinese) >= 2:
+                found.setdefault(m.group(1).lower(), chinese)
+    return found
+
+
+_CAPITALISED = re.compile(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)?)\b")
+
+
+def english_places(question: str) -> list[str]:
+    """Chinese names of the places an English question names ("Nanyang city in Henan" -> 南阳, 河南)."""
+    names = place_names()
+    out: list[str] = []
+    for m in _CAPITALISED.finditer(question):
+        words = m.group(1)
+        for key in (words.lower(), words.split()[0].lower()):
+            if key in names:
+                out.append(names[key])
+                break
+    return list(dict.fromkeys(out))
+
+
 def romanised(name: str) -> str:
     """A Chinese place or body name as English text writes it: toneless pinyin run together (东丽 -> dongli)."""
     from pypinyin import lazy_pinyin
