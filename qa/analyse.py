@@ -186,6 +186,7 @@ _ATTRIBUTE = re.compile(
     rf"(?:什么|哪些|哪几[种项类个]?|何种|哪种)[\u4e00-\u9fff]{{0,4}}?({_ATTRIBUTE_NOUNS})|"
     rf"({_ATTRIBUTE_NOUNS})[\u4e00-\u9fff]{{0,3}}?(?:是什么|有哪些|是哪些|包括哪些|有什么|是谁|是多少|怎么)"
 )
+_MEASURE_ASKED = re.compile(rf"(?:多少|(?<!哪)几)\s*(?:万|亿|千|百)?\s*({MEASURE_WORDS})")
 _ACTUAL = re.compile(r"实际|实实在在|真正|\bactually\b|\bin fact\b", re.I)
 _DAY = re.compile(r"几月|几号|几日|哪一?天|哪个月|日期|\bwhat date\b|\bwhich day\b|\bwhat day\b", re.I)
 _PERIOD = re.compile(r"每(?:一)?个?(年|月|季度|周|天|日)")
@@ -211,6 +212,7 @@ class Analysis:
     stated_values: frozenset[str]  # figures the question itself states ("6亿元"): never an answer
     names: tuple[str, ...]  # quoted names ("「数字政策办公室」"): the answer must be about that very thing
     focus: str  # the question without its question words, for messages
+    measure: str = ""  # the measure word of a count asked ("多少家企业" -> 家): a count of something else is not it
     actual: bool = False  # what has happened ("实际引进了多少"), not a target: a plan's figure does not answer
     attribute: str = ""  # a detail of a scheme asked for by name (申请条件, 所需材料, 评选标准): it must be there
     exact_day: bool = False  # the date asked is a month or day ("几月几日"), not only a year
@@ -312,6 +314,7 @@ def analyse(text: str) -> Analysis:
         attribute=(a.group(1) or a.group(2)) if (a := _ATTRIBUTE.search(text)) else "",
         exact_day=kind is AskKind.DATE and bool(_DAY.search(text)),
         actual=bool(_ACTUAL.search(text)),
+        measure=(m.group(1) if kind is AskKind.COUNT and (m := _MEASURE_ASKED.search(text)) else ""),
         focus=strip_question_words(text),
     )
 

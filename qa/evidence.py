@@ -183,6 +183,29 @@ def _has_place_name(text: str, asked: str = "") -> bool:
     )
 
 
+# Measure words that count the same kind of thing ("多少个" takes any count).
+_SAME_MEASURE = {
+    "名": "名|人|位|人次",
+    "人": "名|人|位|人次",
+    "位": "名|人|位",
+    "人次": "人次|人|名",
+    "家": "家|个|所|户",
+    "所": "所|家|个",
+    "项": "项|个|件",
+    "件": "件|项|个",
+    "次": "次|场|届|期",
+    "场": "场|次",
+}
+
+
+def fits_measure(measure: str, text: str) -> bool:
+    """A count in ``text`` is of the asked measure word (any, when none or 个 was asked)."""
+    if not measure or measure == "个":
+        return True
+    units = _SAME_MEASURE.get(measure, measure)
+    return bool(re.search(rf"(?:\d|[{_ZH}])\s*(?:余|多)?\s*(?:万|亿|千)?\s*(?:{units})", text))
+
+
 def fits(kind: AskKind, text: str, stated: frozenset[str], question: str = "") -> bool:
     """Does the text hold a value of the asked kind that the question did not already state? A place, body
     or name the question itself names is not an answer to it ("香港国际创科展在哪个场馆" is not answered by
@@ -270,6 +293,7 @@ def gather(
             # (a date's event in other words than the question's still counts when the sentence means it)
             missing_detail = (
                 (analysis.actual and _TARGET.search(sentence))
+                or (analysis.measure and not fits_measure(analysis.measure, sentence))
                 or (event and event not in normalize_for_match(sentence) and meaning < tuning.min_meaning)
                 or (period and not period.search(sentence))
                 or (attribute and not attribute.search(paragraph))

@@ -70,7 +70,8 @@ def judge(
 
     def about(c: Candidate) -> bool:
         if not lexical_only:
-            return c.relevance >= tuning.min_focus
+            # Meaning alone can carry an everyday question, but some of its words must be there too.
+            return c.relevance >= tuning.min_focus and c.local >= tuning.min_open_shared
         # A figure asked in everyday words: close in meaning and sharing some of the question's words.
         return c.local >= tuning.min_focus or (c.meaning >= tuning.min_meaning and c.local >= tuning.min_shared)
 
