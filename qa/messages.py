@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from qa.evidence import PERSON_ASKED
+from qa.inputs import strip_markup
 from qa.judge import Judgement, Verdict
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ PASSAGES_NOTE = "下面列出可能相关的内容，供您参考。"
 
 
 def _topic(text: str) -> str:
-    text = _QUOTES.sub("", text).strip()
+    text = _QUOTES.sub("", strip_markup(text)).strip()  # quoted back: never a tag a client could render
     return text if len(text) <= MAX_TOPIC_CHARS else text[: MAX_TOPIC_CHARS - 1] + "…"
 
 
@@ -29,14 +30,14 @@ def _named(prepared: PreparedQuery, judgement: Judgement) -> str:
         prepared.query.text if prepared.analysis is None else prepared.analysis.text,
     )
     if quoted:
-        return f"「{quoted.group(1)}」"
+        return f"「{strip_markup(quoted.group(1))}」"
     if judgement.best is not None:
         # The longest run of the question that the closest sentence repeats word for word names the topic
         # in the question's own order ("研发经费占GDP比重"), better than a bag of its words.
         question = prepared.analysis.text if prepared.analysis else prepared.query.text
         run = _longest_shared_run(question, judgement.best.text)
         if len(run) >= 4:
-            return f"「{run}」"
+            return f"「{strip_markup(run)}」"
         text = judgement.best.text
         found = [t for t in prepared.weights if len(t) >= 2 and t in text]
         found = sorted(found, key=lambda t: -prepared.weights[t])[:3]
