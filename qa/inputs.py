@@ -21,8 +21,16 @@ class InputError(ValueError):
     """A client-supplied field is unusable; the message is for the person or program that sent it."""
 
 
-_KINDS = {"list": "列表", "dict": "对象", "int": "数字", "float": "数字", "bool": "true/false", "NoneType": "null",
-          "str": "文字", "tuple": "列表"}
+_KINDS = {
+    "list": "列表",
+    "dict": "对象",
+    "int": "数字",
+    "float": "数字",
+    "bool": "true/false",
+    "NoneType": "null",
+    "str": "文字",
+    "tuple": "列表",
+}
 
 
 def _kind(value: object) -> str:
@@ -142,12 +150,13 @@ def _check_region(region: object, regions: Sequence[str]) -> str | None:
 
 
 _TAG = re.compile(r"<[A-Za-z/!?][^<>]*>")
-_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+_TAG_OPEN = re.compile(r"<+(?=[A-Za-z/!?])")  # "<<a": removing one "<" must not leave another
 
 
 def strip_markup(text: str) -> str:
     """``text`` without HTML tags, so that an answer which quotes it is safe to render as HTML.
 
-    Complete tags are removed; a "<" that would still open one becomes "＜". Other "<" ("收入<5万元") stay.
+    Complete tags are removed, and so is a "<" that would still open one (not replaced by a look-alike: the
+    pipeline folds full-width "＜" back to "<"). Other "<" ("收入<5万元") stay.
     """
-    return _TAG_OPEN.sub("＜", _TAG.sub("", text))
+    return _TAG_OPEN.sub("", _TAG.sub("", text))

@@ -121,7 +121,10 @@ def test_request_chars() -> None:
         ("<img src=x onerror=alert(1)>香港", "香港"),
         ("<script>alert(1)</script>", "alert(1)"),
         ("收入<5万元的企业", "收入<5万元的企业"),
-        ("关于<img src=x onerror=alert(1)", "关于＜img src=x onerror=alert(1)"),
+        ("关于<img src=x onerror=alert(1)", "关于img src=x onerror=alert(1)"),
+        ("<<img src=x>img src=x>", "img src=x>"),
+        ("<<<b>", "<<"),
+        ("<<a href=x", "a href=x"),
         ("《东丽区》 R&D", "《东丽区》 R&D"),
     ],
 )
