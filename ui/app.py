@@ -33,6 +33,9 @@ ALL = ""
 THINKING = "正在查找相关条文……"
 FAILED = "抱歉，处理这个问题时出错了，请稍后再试或换个问法。"
 STREAM_PAUSE_S = 0.04
+# The browser sends the whole chat with every question; the oldest messages leave the screen after this many,
+# so a long session never grows past the request limit.
+MAX_CHAT_MESSAGES = 100
 BYTES_PER_CHAR = 8  # an HTTP body may hold max_request_chars characters as JSON escapes ("\\uXXXX") and framing
 CSS = """
 #pq-feedback-status { min-height: 1.5em; }
@@ -76,7 +79,7 @@ def create_app(pipeline: Pipeline) -> gr.Blocks:
         message: str, chat: list[Message], history: list[dict[str, Any]], scope: str
     ) -> Iterator[tuple[Any, ...]]:
         message = message or ""
-        chat = [*(chat or []), {"role": "user", "content": render.question_text(message)}]
+        chat = [*(chat or [])[-(MAX_CHAT_MESSAGES - 2) :], {"role": "user", "content": render.question_text(message)}]
         chat.append({"role": "assistant", "content": THINKING})
         yield "", chat, history, render.LOADING, None, ""
         try:
@@ -102,7 +105,8 @@ def create_app(pipeline: Pipeline) -> gr.Blocks:
         if answer.error:
             yield "", chat, history, render.sources_html(answer), None, ""
             return
-        history = [*(history or []), {"question": message, "answer": answer.answer}][-settings.max_history_turns :]
+        turn = {"question": answer.question[: settings.max_question_chars], "answer": answer.answer}
+        history = [*(history or []), turn][-settings.max_history_turns :]
         yield "", chat, history, render.sources_html(answer), answer.to_json(), ""
 
     def vote(kind: str, last: dict[str, Any] | None, comment: str) -> tuple[str, str]:
