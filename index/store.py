@@ -228,7 +228,13 @@ def verify_files(build: Path, manifest: dict) -> None:
             raise IndexDamaged(f"index manifest in {build} lists {name} wrongly; run `policyqa index --rebuild`")
         if not path.is_file():
             raise IndexDamaged(f"index file {name} is missing from {build}; run `policyqa index --rebuild`")
-        if path.stat().st_size != expected["bytes"] or file_sha256(path) != expected["sha256"]:
+        try:
+            intact = path.stat().st_size == expected["bytes"] and file_sha256(path) == expected["sha256"]
+        except OSError as exc:  # gone between the check above and the read (a publish removed the build)
+            raise IndexDamaged(
+                f"index file {name} in {build} could not be read ({exc.__class__.__name__}); run `policyqa index --rebuild`"
+            ) from exc
+        if not intact:
             raise IndexDamaged(
                 f"index file {name} in {build} is damaged (checksum mismatch); run `policyqa index --rebuild`"
             )
