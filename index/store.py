@@ -232,7 +232,8 @@ def verify_files(build: Path, manifest: dict) -> None:
             intact = path.stat().st_size == expected["bytes"] and file_sha256(path) == expected["sha256"]
         except OSError as exc:  # gone between the check above and the read (a publish removed the build)
             raise IndexDamaged(
-                f"index file {name} in {build} could not be read ({exc.__class__.__name__}); run `policyqa index --rebuild`"
+                f"index file {name} in {build} could not be read ({exc.__class__.__name__}); "
+                "run `policyqa index --rebuild`"
             ) from exc
         if not intact:
             raise IndexDamaged(
