@@ -154,6 +154,9 @@ PERSON_ASKED = re.compile(
     r"\bwho (?:is|will be|has been|was) (?:the |appointed|named)",
     re.I,
 )
+_POST = re.compile(
+    r"[\u4e00-\u9fff]{2,12}?(?:局长|部长|厅长|市长|区长|县长|主任|书记|主席|司长|署长|校长|院长|行政长官|总监|秘书长)"
+)
 # Common Chinese surnames (general knowledge, not any document's): a person's name starts with one. jieba's
 # person tag alone also fires on phrases such as 建立健全.
 _SURNAMES = set(
@@ -214,7 +217,9 @@ def fits(kind: AskKind, text: str, stated: frozenset[str], question: str = "") -
     if kind is AskKind.PLACE and _has_place_name(text, asked):
         return True
     if kind is AskKind.ORGANISATION and PERSON_ASKED.search(question):
-        return _has_person_name(text, asked)
+        # A person: a name, or a post held by whoever holds it ("由创新科技及工业局局长担任").
+        posts = (m.group(0) for m in _POST.finditer(text))
+        return _has_person_name(text, asked) or any(not _named_in(p, asked) for p in posts)
     pattern = _FIT.get(kind)
     if pattern is None:
         return True

@@ -77,6 +77,13 @@ _POS_WEIGHT = {
 }  # fmt: skip
 
 
+# The people of a question's personal context ("我儿子刚拿到博士学位…") say who asks, not what about.
+_PERSONAL = frozenset(
+    "儿子 女儿 孩子 小孩 老人 老人家 爸 妈 爸爸 妈妈 父母 家里 家人 老婆 老公 爱人 "
+    "朋友 同事 老板 我家 本人 自己".split()
+)
+
+
 @lru_cache(maxsize=2048)
 def pos_weights(text: str) -> dict[str, float]:
     """Word -> weight by its part of speech in ``text`` (words not listed weigh 1)."""
@@ -84,6 +91,8 @@ def pos_weights(text: str) -> dict[str, float]:
     for word, flag in pseg.cut(text, HMM=False):
         word = word.lower()
         w = _POS_WEIGHT.get(flag, _POS_WEIGHT.get(flag[:1], 1.0) if flag[:1] in {"v", "a", "d"} else 1.0)
+        if word in _PERSONAL:
+            w = 0.0
         out[word] = max(out.get(word, 0.0), w)
     return out
 

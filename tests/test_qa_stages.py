@@ -288,3 +288,18 @@ def test_letters_and_digits_match_however_they_are_written():
     assert search_tokens("GPT-4") == search_tokens("GPT4") == search_tokens("GPT 4") == ["gpt", "4"]
     assert normalize_for_match("CVPR 2022") == normalize_for_match("CVPR2022")
     assert search_tokens("5G服务") == ["5g", "服务"]  # one letter stays with its digit
+
+
+def test_a_person_asked_is_answered_by_a_name_or_a_post():
+    q = "发展委员会由谁担任主席？"
+    assert fits(AskKind.ORGANISATION, "由工业局局长担任主席", frozenset(), q)
+    assert not fits(AskKind.ORGANISATION, "委员会向政府提供意见", frozenset(), q)
+    assert not fits(AskKind.ORGANISATION, "建立健全工作机制", frozenset(), "组长由谁担任？")
+
+
+def test_personal_context_weighs_nothing():
+    from qa.terms import pos_weights
+
+    words = content_words("我儿子刚拿到博士学位，每个月能拿多少补贴？")
+    weights = term_weights(words, {w: 3.0 for w in words}, 5.0, pos=pos_weights("我儿子刚拿到博士学位 每个月能拿 补贴"))
+    assert "儿子" not in weights and "博士学位" in weights
