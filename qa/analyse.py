@@ -247,10 +247,19 @@ def _event(text: str) -> str:
     return verbs[-1] if verbs else ""
 
 
+_CLAUSE_END = re.compile(r"[，,；;：:]")
+_SENTENCE_END = re.compile(r"(?<=[？?。！!])")
+
+
 def ask_kind(text: str) -> AskKind:
-    for kind, pattern in _KIND_PATTERNS:
-        if pattern.search(text):
-            return kind
+    """The kind asked by the first sentence that asks anything, in the last of its clauses that does: a long
+    everyday question puts its context first ("手上有几项专利…，想知道…一共贷了多少钱？" asks an amount, not a
+    count), and a question that leans on an earlier one ("…是哪个司局？这个司局还要…") asks what the first asks."""
+    for sentence in [s for s in _SENTENCE_END.split(text) if s.strip()] or [text]:
+        for clause in reversed([c for c in _CLAUSE_END.split(sentence) if c.strip()]):
+            for kind, pattern in _KIND_PATTERNS:
+                if pattern.search(clause):
+                    return kind
     return AskKind.OPEN
 
 

@@ -63,6 +63,7 @@ _FIT: dict[AskKind, re.Pattern[str]] = {
     # Places by suffix; a bare 区 only through jieba's place tag (below), or 社区/园区/区块链 would count.
     AskKind.PLACE: re.compile(
         r"[\u4e00-\u9fff]{2,6}(?:省|市|县|镇|乡|村|街道|州|特别行政区)|位于|坐落|设在|落户|"
+        r"[\u4e00-\u9fff\d]{2,12}(?:号楼|大楼|大厦|广场|展馆|会展中心)|"
         r"[\u4e00-\u9fff]{2,6}(?:路|街|湾|岛|角)(?![\u4e00-\u9fff]{0,1}(?:径|线|色|度))"
     ),
 }

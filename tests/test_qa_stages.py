@@ -303,3 +303,8 @@ def test_personal_context_weighs_nothing():
     words = content_words("我儿子刚拿到博士学位，每个月能拿多少补贴？")
     weights = term_weights(words, {w: 3.0 for w in words}, 5.0, pos=pos_weights("我儿子刚拿到博士学位 每个月能拿 补贴"))
     assert "儿子" not in weights and "博士学位" in weights
+
+
+def test_the_kind_comes_from_the_clause_that_asks():
+    assert ask_kind("我手上有几项专利，想知道区里一共给了多少钱？") is AskKind.AMOUNT
+    assert ask_kind("负责的是哪个部门？这个部门还要实施哪项计划？") is AskKind.ORGANISATION
