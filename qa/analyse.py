@@ -234,7 +234,7 @@ class Analysis:
 # planned; "覆盖到哪一年" asks for the end of a span.
 _NOT_EVENTS = frozenset(
     "进行 开展 提出 计划 打算 预计 要求 需要 可以 能够 没有 成为 实现 达到 正式 开始 继续 进一步 "
-    "覆盖 涵盖 包括 包含 持续 延续 截至 直到".split()
+    "覆盖 涵盖 包括 包含 持续 延续 截至 直到 起来 出来 下来 上来 过来 进来 开始".split()
 )
 
 
@@ -248,6 +248,7 @@ def _event(text: str) -> str:
 
 
 _CLAUSE_END = re.compile(r"[，,；;：:]")
+_WHICH_ONES = re.compile(r"都是啥|都是什么|是啥|是哪些|有哪些|包括哪些|分别是|都有啥|都有什么")
 _SENTENCE_END = re.compile(r"(?<=[？?。！!])")
 
 
@@ -259,6 +260,8 @@ def ask_kind(text: str) -> AskKind:
         for clause in reversed([c for c in _CLAUSE_END.split(sentence) if c.strip()]):
             for kind, pattern in _KIND_PATTERNS:
                 if pattern.search(clause):
+                    if kind in (AskKind.COUNT, AskKind.NUMBER) and _WHICH_ONES.search(clause) and "多少" not in clause:
+                        return AskKind.OPEN  # "几个专项都是啥" asks which, not how many
                     return kind
     return AskKind.OPEN
 

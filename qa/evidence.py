@@ -257,7 +257,8 @@ def gather(
         if (analysis.period and analysis.kind in (AskKind.AMOUNT, AskKind.COUNT, AskKind.NUMBER))
         else None
     )
-    names = [normalize_for_match(n) for n in analysis.names]
+    # "信易+" names a family of names ("信易游", "信易阅"): the stem must be there.
+    names = [re.sub(r"[+×*xX＋…]+$", "", normalize_for_match(n)) or normalize_for_match(n) for n in analysis.names]
     for hi, hit in enumerate(hits[: tuning.evidence_passages]):
         chunk = hit.chunk
         text = chunk.text

@@ -37,6 +37,8 @@ from qa.translate import EnglishToChinese, english_places, romanised
 from qa.tuning import DEFAULT_TUNING, Tuning
 from qa.types import Answer, Hit, Turn
 
+_MONEY_WORDS = re.compile(r"钱|补贴|津贴|补助|资助|奖励|奖金|经费|资金|费用|拨款|多少钱")
+
 
 @dataclass(frozen=True)
 class PreparedQuery:
@@ -125,7 +127,9 @@ class Pipeline:
         """Names that select the scoped documents: satisfied by the scope, so no sentence has to repeat them."""
         return {alias for alias in self.gazetteer.places if self.gazetteer.aliases[alias] & docs}
 
-    def _weights(self, text: str, language: str, docs: frozenset[str]) -> tuple[list[str], dict[str, float]]:
+    def _weights(
+        self, text: str, language: str, docs: frozenset[str], kind: AskKind | None = None
+    ) -> tuple[list[str], dict[str, float]]:
         """(BM25 tokens, content-term weights) for one piece of question text."""
         if language == "en":
             groups = self.english().groups(text)
@@ -146,6 +150,9 @@ class Pipeline:
             filler_share=self.tuning.oov_filler_share,
             pos=pos_weights(strip_question_words(text)),
         )
+        if kind is AskKind.AMOUNT:
+            # 补贴/津贴/奖励… say that money is asked, which the answer's figure in 元 shows; they are not the topic.
+            weights = {t: w * (0.3 if _MONEY_WORDS.fullmatch(t) else 1.0) for t, w in weights.items()}
         return tokens, weights
 
     def _prepare_part(self, query: Query, part: Part) -> PreparedQuery:
@@ -153,7 +160,7 @@ class Pipeline:
         if part.follows_up and analysis.kind in {AskKind.OPEN, AskKind.YESNO}:
             earlier = analyse(part.context)
             analysis = dataclasses.replace(analysis, kind=earlier.kind, wants_list=earlier.wants_list)
-        tokens, weights = self._weights(part.text, query.language, part.docs)
+        tokens, weights = self._weights(part.text, query.language, part.docs, analysis.kind)
         if part.context:
             ctx_tokens, ctx_weights = self._weights(part.context, query.language, part.docs)
             tokens += [t for t in ctx_tokens if t not in tokens]

@@ -308,3 +308,8 @@ def test_personal_context_weighs_nothing():
 def test_the_kind_comes_from_the_clause_that_asks():
     assert ask_kind("我手上有几项专利，想知道区里一共给了多少钱？") is AskKind.AMOUNT
     assert ask_kind("负责的是哪个部门？这个部门还要实施哪项计划？") is AskKind.ORGANISATION
+
+
+def test_which_few_is_a_list_and_complements_are_no_events():
+    assert ask_kind("中山要攻关的几个专项都是啥？") is AskKind.OPEN
+    assert analyse("领导小组是哪年弄起来的？").event == ""
