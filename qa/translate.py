@@ -46,9 +46,14 @@ def _stemmer():
 
 
 def _content_words(text: str, expand: bool = False) -> list[str]:
-    words = _WORD.findall(text.lower())
     if expand:
-        words = [x for w in words for x in _ABBREVIATIONS.get(w, w).split()]
+        # An abbreviation only as written in capitals ("IT", "R&D"): "it" and "stem" are also plain words.
+        words = []
+        for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9&+\-]*", text):
+            spelled = _ABBREVIATIONS.get(w.lower()) if w.upper() == w and any(c.isalpha() for c in w) else None
+            words += (spelled or w.lower()).split()
+    else:
+        words = _WORD.findall(text.lower())
     return _stemmer().stemWords([w for w in words if w not in _EN_STOP])
 
 
