@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 from index.sentences import sentence_spans
 from index.textnorm import normalize_for_match
-from qa.analyse import MEASURE_WORDS, Analysis, AskKind, ordinals_in, values_in, years_in
+from qa.analyse import Analysis, AskKind, ordinals_in, values_in, years_in
 from qa.terms import coverage
 from qa.tuning import Tuning
 from qa.types import Hit
+from qa.values import fits, fits_measure
 
 # Clauses end at Chinese commas, colons and semicolons, and at an ASCII comma that is not inside a number
 # ("35,000元" stays whole).
@@ -39,40 +40,6 @@ _ATTRIBUTE_WORDS = {
     "组长": "组长|牵头",
     "负责人": "负责人|负责",
 }
-
-_NUM = r"(?:\d[\d,.\s]*\d|\d)"
-_ZH = "零一二三四五六七八九十百千万亿两"
-_FIT: dict[AskKind, re.Pattern[str]] = {
-    AskKind.AMOUNT: re.compile(
-        rf"(?:{_NUM}|[{_ZH}]+)\s*(?:余|多)?\s*(?:万|亿|千|百万|十万)?\s*(?:元|港元|美元|港币|欧元|块钱)|[$＄]\s*\d|HK\$"
-    ),
-    AskKind.PERCENT: re.compile(rf"{_NUM}\s*[%％‰]|百分之|{_NUM}\s*倍|[{_ZH}]成(?![为立果员功本])"),
-    # "一批", "一个" are "a batch", "a": no count; "两个", "三十家" are.
-    AskKind.COUNT: re.compile(
-        rf"(?:{_NUM}|[{_ZH}]{{2,4}}|[{_ZH.replace('一', '')}])\s*(?:余|多)?\s*(?:万|亿|千)?\s*(?:{MEASURE_WORDS})"
-    ),
-    AskKind.NUMBER: re.compile(rf"\d|[{_ZH}]{{1,3}}(?:{MEASURE_WORDS}|元|%|倍)"),
-    AskKind.DATE: re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月|年底|年内|年初|上半年|下半年|季度|第[一二三四]季"),
-    AskKind.DURATION: re.compile(
-        rf"{_NUM}\s*(?:个)?\s*(?:年|月|天|日|周|小时)|[{_ZH}]+\s*(?:个)?(?:年|月|天)|最长|为期|期限|以内|之内"
-    ),
-    AskKind.ORGANISATION: re.compile(
-        r"[\u4e00-\u9fffA-Za-z]{1,20}?(?:局|委|办|部|厅|署|司|处|中心|公司|集团|法院|协会|学会|大学|学院|研究院|"
-        r"研究所|银行|委员会|办公室|小组|政府|联盟|基金会|机构|单位|汉办)(?![\u4e00-\u9fff]{0,1}(?:建设|发展))"
-    ),
-    # Places by suffix; a bare 区 only through jieba's place tag (below), or 社区/园区/区块链 would count.
-    AskKind.PLACE: re.compile(
-        r"[\u4e00-\u9fff]{2,6}(?:省|市|县|镇|乡|村|街道|州|特别行政区)|位于|坐落|设在|落户|"
-        r"[\u4e00-\u9fff\d]{2,12}(?:号楼|大楼|大厦|广场|展馆|会展中心)|"
-        r"[\u4e00-\u9fff]{2,6}(?:路|街|湾|岛|角)(?![\u4e00-\u9fff]{0,1}(?:径|线|色|度))"
-    ),
-}
-# A name: something quoted, a Latin-letter name, or a named programme, body or place.
-_NAMED = re.compile(
-    r"[「《“\"『【][^」》”\"』】]{2,40}[」》”\"』】]|[A-Za-z][A-Za-z0-9@&\-.+]{2,}|"
-    r"[\u4e00-\u9fff（）()]{2,20}(?:计划|项目|平台|工程|行动|基地|中心|网|系统|大会|会议|奖|赛|园|馆|室|站|库|联盟)"
-)
-_FIT[AskKind.NAME] = re.compile(f"{_NAMED.pattern}|{_FIT[AskKind.ORGANISATION].pattern}")
 
 
 @dataclass(frozen=True)
@@ -140,100 +107,6 @@ def _qualifier(analysis: Analysis, near: str, context: str) -> int:
             found = {o for o in here if o[-1] == unit}
             verdicts.append(0 if not found else 1 if asked <= found else -1)
     return min(verdicts) if verdicts else 0
-
-
-def _named_in(value: str, asked: str) -> bool:
-    """The question already names this: the value, or its last four characters or more ("支持做大做强郑州数据
-    交易中心" when the question says "郑州数据交易中心")."""
-    v = normalize_for_match(value).strip('「」《》“”"『』【】')
-    return (bool(v) and any(v[-k:] in asked for k in range(len(v), 3, -1))) or (0 < len(v) <= 3 and v in asked)
-
-
-# "由谁出任", "哪位领导", "姓名": a person is asked, and only a person's name answers.
-PERSON_ASKED = re.compile(
-    r"谁(?:出任|担任|任|领导|带领|主持)|哪位|姓名|(?:长|主任|书记|专员|负责人|主席|总监|会长)(?:是谁|由谁|叫什么)|"
-    r"\bwho (?:is|will be|has been|was) (?:the |appointed|named)",
-    re.I,
-)
-_POST = re.compile(
-    r"[\u4e00-\u9fff]{2,12}?(?:局长|部长|厅长|市长|区长|县长|主任|书记|主席|司长|署长|校长|院长|行政长官|总监|秘书长)"
-)
-# Common Chinese surnames (general knowledge, not any document's): a person's name starts with one. jieba's
-# person tag alone also fires on phrases such as 建立健全.
-_SURNAMES = set(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪"
-    "范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-)
-
-
-def _has_person_name(text: str, asked: str = "") -> bool:
-    import jieba.posseg as pseg
-
-    return any(
-        flag == "nr"
-        and 2 <= len(word) <= 4
-        and word[0] in _SURNAMES
-        and not (asked and normalize_for_match(word) in asked)
-        for word, flag in pseg.cut(text)
-    )
-
-
-def _has_place_name(text: str, asked: str = "") -> bool:
-    import jieba.posseg as pseg
-
-    return any(
-        flag == "ns" and len(word) >= 2 and not (asked and normalize_for_match(word) in asked)
-        for word, flag in pseg.cut(text)
-    )
-
-
-# Measure words that count the same kind of thing ("多少个" takes any count).
-_SAME_MEASURE = {
-    "名": "名|人|位|人次",
-    "人": "名|人|位|人次",
-    "位": "名|人|位",
-    "人次": "人次|人|名",
-    "家": "家|个|所|户",
-    "所": "所|家|个",
-    "项": "项|个|件",
-    "件": "件|项|个",
-    "次": "次|场|届|期",
-    "场": "场|次",
-}
-
-
-def fits_measure(measure: str, text: str) -> bool:
-    """A count in ``text`` is of the asked measure word (any, when none or 个 was asked)."""
-    if not measure or measure == "个":
-        return True
-    units = _SAME_MEASURE.get(measure, measure)
-    return bool(re.search(rf"(?:\d|[{_ZH}])\s*(?:余|多)?\s*(?:万|亿|千)?\s*(?:{units})", text))
-
-
-def fits(kind: AskKind, text: str, stated: frozenset[str], question: str = "") -> bool:
-    """Does the text hold a value of the asked kind that the question did not already state? A place, body
-    or name the question itself names is not an answer to it ("香港国际创科展在哪个场馆" is not answered by
-    "在香港举办")."""
-    asked = normalize_for_match(question)
-    if kind is AskKind.PLACE and _has_place_name(text, asked):
-        return True
-    if kind is AskKind.ORGANISATION and PERSON_ASKED.search(question):
-        # A person: a name, or a post held by whoever holds it ("由创新科技及工业局局长担任").
-        posts = (m.group(0) for m in _POST.finditer(text))
-        return _has_person_name(text, asked) or any(not _named_in(p, asked) for p in posts)
-    pattern = _FIT.get(kind)
-    if pattern is None:
-        return True
-    for m in pattern.finditer(text):
-        value = re.sub(r"[\s,]", "", m.group(0))
-        if kind in (AskKind.PLACE, AskKind.ORGANISATION, AskKind.NAME) and asked and _named_in(value, asked):
-            continue
-        if kind in (AskKind.AMOUNT, AskKind.COUNT, AskKind.NUMBER, AskKind.PERCENT) and value in stated:
-            continue
-        if kind in (AskKind.AMOUNT, AskKind.COUNT, AskKind.NUMBER) and any(value in s for s in stated):
-            continue
-        return True
-    return False
 
 
 def gather(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from qa.evidence import PERSON_ASKED
 from qa.inputs import strip_markup
 from qa.judge import Judgement, Verdict
+from qa.values import PERSON_ASKED
 
 if TYPE_CHECKING:
     from qa.pipeline import PreparedQuery
@@ -23,14 +23,10 @@ def _topic(text: str) -> str:
 
 
 def _named(prepared: PreparedQuery, judgement: Judgement) -> str:
-    """What the documents do mention: the question's own quoted name, else its content terms found in the
-    closest sentence (heaviest first, in question order), else the question's focus."""
-    quoted = re.search(
-        r"[「《“\"]([^」》”\"]{2,30})[」》”\"]",
-        prepared.query.text if prepared.analysis is None else prepared.analysis.text,
-    )
-    if quoted:
-        return f"「{strip_markup(quoted.group(1))}」"
+    """What the documents do mention: the question's own quoted name, else the longest run of the question the
+    closest sentence repeats, else its heaviest content terms found there, else the question's focus."""
+    if prepared.analysis is not None and prepared.analysis.names:
+        return f"「{strip_markup(prepared.analysis.names[0])}」"
     if judgement.best is not None:
         # The longest run of the question that the closest sentence repeats word for word names the topic
         # in the question's own order ("研发经费占GDP比重"), better than a bag of its words.

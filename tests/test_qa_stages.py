@@ -15,7 +15,7 @@ from index.sentences import sentence_spans
 from index.settings import Settings
 from qa.analyse import AskKind, analyse, ask_kind, ordinals_in, split_parts, years_in
 from qa.compose import ExtractiveComposer, PartEvidence, Statement, cite
-from qa.evidence import fits, gather
+from qa.evidence import gather
 from qa.followup import resolve
 from qa.judge import Verdict, judge, naming
 from qa.retrieve import fuse
@@ -23,6 +23,7 @@ from qa.scope import Gazetteer
 from qa.terms import content_words, place_words, term_weights
 from qa.tuning import DEFAULT_TUNING
 from qa.types import Hit, Turn
+from qa.values import fits
 from qa.verify import statement_supported
 
 # --- question analysis -------------------------------------------------------------------------------------
