@@ -95,6 +95,12 @@ class Pipeline:
         self.max_idf = math.log((n + 0.5) / 0.5 + 1.0)
         self.gazetteer = Gazetteer.from_documents({name: d.meta for name, d in self.index.documents.items()})
         self.doc_years = {name: d.meta.year for name, d in self.index.documents.items()}
+        # year -> the words of the titles that contain it, for _without_title_years (computed once, not per question)
+        self._title_words: dict[int, tuple[str, ...]] = {}
+        for d in self.index.documents.values():
+            for year in {int(y) for y in re.findall(r"(?<!\d)(?:19|20)\d{2}(?!\d)", d.meta.title)}:
+                words = [w for w in content_words(d.meta.title) if len(w) >= 2 and not w.isdigit()]
+                self._title_words[year] = tuple(dict.fromkeys([*self._title_words.get(year, ()), *words]))
         self._sentence_rows = self.index.sentences.by_chunk() if self.index.sentences is not None else {}
         self._english: EnglishToChinese | None = None
         self._romanised: set[str] | None = None
@@ -188,15 +194,12 @@ class Pipeline:
             return analysis
         keep = set(analysis.years)
         for year in analysis.years:
+            words = self._title_words.get(year, ())
             for m in re.finditer(rf"{year}\s*年?", analysis.text):
                 after = analysis.text[m.end() : m.end() + 15]
-                for title in self._titles_with(year):
-                    if any(len(w) >= 2 and w in after for w in content_words(title) if not w.isdigit()):
-                        keep.discard(year)
+                if any(w in after for w in words):
+                    keep.discard(year)
         return analysis if keep == set(analysis.years) else dataclasses.replace(analysis, years=frozenset(keep))
-
-    def _titles_with(self, year: int) -> list[str]:
-        return [d.meta.title for d in self.index.documents.values() if str(year) in d.meta.title]
 
     def prepare(self, question: str, history: Sequence[Turn] = ()) -> PreparedQuery:
         """The first (usually only) part of a question, ready for retrieval."""
