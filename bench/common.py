@@ -145,6 +145,25 @@ class RssSampler:
         self.peak_mb = max(self.peak_mb, rss_mb(self.pid))
 
 
+def api_call(http, api: str, data: list) -> tuple[str, object]:
+    """One call through Gradio's REST API with an ``httpx.Client`` (POST, then read the event stream).
+
+    Returns ("complete" or "error", the event's data); ("http NNN", the response) when the POST itself was
+    refused; (the last event or "", None) when the stream ended without a result.
+    """
+    started = http.post(f"gradio_api/call/{api}", json={"data": data})
+    if started.status_code != 200:
+        return f"http {started.status_code}", started
+    event = ""
+    with http.stream("GET", f"gradio_api/call/{api}/{started.json()['event_id']}") as stream:
+        for line in stream.iter_lines():
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and event in ("complete", "error"):
+                return event, json.loads(line.split(":", 1)[1])
+    return event, None
+
+
 def write_json(path: Path, report: object) -> None:
     """Write a report dataclass as JSON, atomically (temp file, then rename)."""
     tmp = path.with_name(f".{path.name}.tmp")

@@ -25,7 +25,17 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import RssSampler, Stats, dev_questions, machine, machine_line, rss_mb, smoke_settings, write_json
+from bench.common import (
+    RssSampler,
+    Stats,
+    api_call,
+    dev_questions,
+    machine,
+    machine_line,
+    rss_mb,
+    smoke_settings,
+    write_json,
+)
 from bench.load import client_loop, start_server, stop_server
 
 MAX_REQUESTS_PER_CLIENT = 10_000  # besides the deadline, a hard bound on every loop
@@ -37,20 +47,14 @@ def _answer_call(data: list) -> Callable[[httpx.Client], str]:
     """A raw call of /answer (POST, then read the event stream): returns how the server answered."""
 
     def run(http: httpx.Client) -> str:
-        started = http.post("gradio_api/call/answer", json={"data": data})
-        if started.status_code != 200:
-            return f"http {started.status_code}" + (" + message" if _has_message(started) else " without message")
-        event = ""
-        with http.stream("GET", f"gradio_api/call/answer/{started.json()['event_id']}") as stream:
-            for line in stream.iter_lines():
-                if line.startswith("event:"):
-                    event = line.split(":", 1)[1].strip()
-                elif line.startswith("data:") and event in ("complete", "error"):
-                    payload = json.loads(line.split(":", 1)[1])
-                    if event == "complete":
-                        return "answered"
-                    message = payload.get("error") if isinstance(payload, dict) else payload
-                    return "refused with message" if message else "error WITHOUT message"
+        event, payload = api_call(http, "answer", data)
+        if isinstance(payload, httpx.Response):
+            return event + (" + message" if _has_message(payload) else " without message")
+        if event == "complete":
+            return "answered"
+        if event == "error":
+            message = payload.get("error") if isinstance(payload, dict) else payload
+            return "refused with message" if message else "error WITHOUT message"
         return f"stream ended ({event or 'no event'})"
 
     return run

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.common import api_call
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
@@ -19,18 +20,8 @@ TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 def call(url: str, data: list, api: str = "answer") -> tuple[str, object]:
     """One call through Gradio's REST API (POST then the SSE stream): (final event, its data)."""
     with httpx.Client(base_url=url, timeout=TIMEOUT) as http:
-        started = http.post(f"gradio_api/call/{api}", json={"data": data})
-        if started.status_code != 200:
-            return f"http {started.status_code}", started.text
-        event_id = started.json()["event_id"]
-        event = ""
-        with http.stream("GET", f"gradio_api/call/{api}/{event_id}") as stream:
-            for line in stream.iter_lines():
-                if line.startswith("event:"):
-                    event = line.split(":", 1)[1].strip()
-                elif line.startswith("data:") and event in ("complete", "error"):
-                    return event, json.loads(line.split(":", 1)[1])
-    return event, None
+        event, payload = api_call(http, api, data)
+    return (event, payload.text) if isinstance(payload, httpx.Response) else (event, payload)
 
 
 def error_of(url: str, data: list) -> str:
