@@ -266,12 +266,13 @@ class Pipeline:
         table = self.index.sentences
         if table is None or not len(table):
             return None
-        sims = table.vectors @ vector.astype(np.float32)
+        query = vector.astype(np.float32)
         rows = self._sentence_rows
 
+        # Only the sentences of the passages in hand are scored: a dot product each, not the whole table.
         def similarity(row: int, start: int, end: int) -> float | None:
             i = rows.get((row, start, end))
-            return None if i is None else float(sims[i])
+            return None if i is None else float(table.vectors[i] @ query)
 
         return similarity
 
