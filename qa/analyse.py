@@ -71,7 +71,7 @@ _LABELS = {
 
 MEASURE_WORDS = (
     "个|家|项|名|人|所|件|条|支|座|台|批|次|种|部|篇|门|堂|场|户|位|间|套|本|期|届|亩|平方米|公顷|人次|小时|"
-    "类|处|款|只|辆|张|册|份|万人|余人|余家|余个|余项|余所"
+    "类|处|款|只|辆|张|册|份|万人|余人|余家|余个|余项|余所|平方公里|公里|千米|千瓦|兆瓦|吨"
 )
 _ZH_DIGITS = "零一二三四五六七八九十百千万亿两"
 
@@ -152,7 +152,10 @@ _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
     (
         AskKind.YESNO,
         re.compile(
-            r"吗\s*[？?]?$|是否|有没有|能不能|可不可以|会不会|管不管|是不是|能否|可否|^(is|are|does|do|can|will)\b",
+            # A-not-A questions (给不给, 有没有, 行不行) and a closing 不/没/没有/否 ("还给补贴不？") are general
+            # Chinese yes/no forms.
+            r"吗\s*[？?]?$|是否|(?P<ab>[\u4e00-\u9fff]{1,2})[不没](?P=ab)|可不可以|能否|可否|(?:不|没有?|否)\s*[？?]?$|"
+            r"^(is|are|does|do|can|will)\b",
             re.I,
         ),
     ),
@@ -166,7 +169,8 @@ _LIST = re.compile(
 QUESTION_WORDS = re.compile(
     r"请问|是多少|有多少|多少钱|多少|是什么|有什么|有哪些|哪些|哪几|是哪|哪一|哪个|哪家|哪里|哪儿|在哪|几个|几项|几家|"
     r"什么时候|啥时候|何时|如何|怎么样|怎样|怎么|为什么|为何|多久|多长时间|叫什么|叫做|什么|名字|是谁|谁|是否|有没有|"
-    r"能不能|可不可以|会不会|管不管|是不是|能否|可否|分别|各自|具体|一下|大概|大约|吗|呢|吧|啊|呀|嘛|"
+    r"能不能|可不可以|会不会|管不管|是不是|能否|可否|分别|各自|具体|一下|大概|大约|吗|呢|吧|啊|呀|嘛|啥|咋|"
+    r"(?P<ab>[\u4e00-\u9fff]{1,2})[不没](?P=ab)|(?:不|没有?|否)(?=[?？]?$)|"
     r"[?？。！!，,、；;：:]"
 )
 
@@ -200,6 +204,9 @@ _PART_LEAD = re.compile(r"^(另外|此外|还有|同时|以及|并且|那么|那
 # A piece that leans on the one before ("剩下的又按几倍？", "叫什么名字？") is not a question of its own.
 _LEANING = re.compile(r"^(那|这|该|其|此|它|又|还|剩下|剩余|其余|余下|其中)")
 _MIN_PART_CONTENT = 6
+# A leaning piece with this much of its own ("其中智能机器人专项的资金每年多少？") is a question of its own, asked with
+# the piece before it as context.
+_MIN_LEANING_CONTENT = 9
 
 
 @dataclass(frozen=True)
@@ -331,6 +338,16 @@ def analyse(text: str) -> Analysis:
     )
 
 
+# Words that ask something of their own; a bare "呢" or "吗" closing a fragment ("那2015年呢？") does not.
+_ASKING_WORD = re.compile(
+    r"什么|哪|谁|多少|几|怎|如何|为什么|为何|何时|何处|啥|咋|是否|(?P<ab>[\u4e00-\u9fff]{1,2})[不没](?P=ab)"
+)
+
+
+def has_question_word(text: str) -> bool:
+    return bool(_ASKING_WORD.search(text))
+
+
 def _has_question(piece: str) -> bool:
     return ask_kind(piece) is not AskKind.OPEN or piece.rstrip().endswith(("？", "?"))
 
@@ -345,7 +362,9 @@ def split_parts(text: str, max_parts: int) -> list[str]:
     parts: list[str] = []
     pending = ""
     for piece in pieces:
-        if parts and not pending and (_LEANING.match(piece) or len(strip_question_words(piece)) < _MIN_PART_CONTENT):
+        own = len(strip_question_words(piece))
+        leaning = _LEANING.match(piece) and own < _MIN_LEANING_CONTENT
+        if parts and not pending and (own < _MIN_PART_CONTENT or leaning):
             parts[-1] += piece
             continue
         piece = pending + piece

@@ -38,6 +38,8 @@ _ATTRIBUTE_WORDS = {
     "手续": "手续|流程|程序|办理",
     "步骤": "步骤|流程|程序",
     "组长": "组长|牵头",
+    # The standard of an award or subsidy is its rate or amount.
+    "标准": r"标准|\d[\d,.]*\s*(?:%|万?元)",
     "负责人": "负责人|负责",
 }
 

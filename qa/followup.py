@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from qa.analyse import years_in
+from qa.analyse import ask_kind, has_question_word, years_in
 from qa.types import Turn
 
 _POINTER = re.compile(r"^(那|那么|那个|这个|这|该|它|其|他们|此|上述|还有|另外|and |what about |how about )", re.I)
@@ -45,6 +45,9 @@ def resolve(
     )
     if not topic:
         return Resolved(question)
+    if has_question_word(question) and not ask_kind(question).specific:
+        # "那到2029年要建成什么？" asks something of its own about the topic, not the topic's question again.
+        return Resolved(question, context=topic, topic=topic)
     new_years = _YEAR_WORD.findall(question)
     if new_years and years_in(topic):
         replaced = _YEAR_WORD.sub(new_years[0], topic) if _YEAR_WORD.search(topic) else None

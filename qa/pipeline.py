@@ -22,7 +22,15 @@ from index.modes import RetrievalMode
 from index.settings import Settings
 from index.store import LoadedIndex
 from index.textnorm import fold_width, search_tokens, to_simplified
-from qa.analyse import Analysis, AskKind, analyse, split_parts, strip_question_words, years_in
+from qa.analyse import (
+    Analysis,
+    AskKind,
+    analyse,
+    has_question_word,
+    split_parts,
+    strip_question_words,
+    years_in,
+)
 from qa.compose import Composer, ExtractiveComposer, PartEvidence, Statement, cite
 from qa.evidence import gather
 from qa.followup import Resolved, resolve
@@ -155,6 +163,7 @@ class Pipeline:
             entity_words(text),
             filler_share=self.tuning.oov_filler_share,
             pos=pos_weights(strip_question_words(text)),
+            single_char_share=self.tuning.single_char_share,
         )
         if kind is AskKind.AMOUNT:
             # 补贴/津贴/奖励… say that money is asked, which the answer's figure in 元 shows; they are not the topic.
@@ -163,7 +172,9 @@ class Pipeline:
 
     def _prepare_part(self, query: Query, part: Part) -> PreparedQuery:
         analysis = self._without_title_years(analyse(part.text))
-        if part.follows_up and analysis.kind in {AskKind.OPEN, AskKind.YESNO}:
+        if part.follows_up and analysis.kind in {AskKind.OPEN, AskKind.YESNO} and not has_question_word(part.text):
+            # An elliptical follow-up ("那2015年呢？") asks what the earlier turn asked; one with a question word
+            # of its own ("那到2029年要建成什么？") asks that.
             earlier = analyse(part.context)
             analysis = dataclasses.replace(analysis, kind=earlier.kind, wants_list=earlier.wants_list)
         tokens, weights = self._weights(part.text, query.language, part.docs, analysis.kind)

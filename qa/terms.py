@@ -38,19 +38,30 @@ _GENERIC_PLACE_HEAD = set("全本各该此每其他市城社园小景片郊山�
 @lru_cache(maxsize=2048)
 def place_words(text: str) -> tuple[str, ...]:
     """Place names in a question: a word jieba tags as a place that also carries an administrative suffix
-    (深圳市, 西青区). Either alone is not enough: jieba tags everyday words as places (东西, 山寨) and
-    generic zones carry suffixes (高新区, 示范区, 专业镇, 大城市)."""
+    (深圳市, 西青区) or that CC-CEDICT knows first as a place (苏州). A tag alone is not enough: jieba tags
+    everyday words as places (东西, 山寨), and generic zones carry suffixes (高新区, 示范区, 专业镇, 大城市)."""
     found: dict[str, None] = {}
     for word, flag in pseg.cut(text):
-        if (
-            flag == "ns"
-            and len(word) >= 3
+        if flag != "ns":
+            continue
+        suffixed = (
+            len(word) >= 3
             and _PLACE_SUFFIX.match(word)
             and word[0] not in _GENERIC_PLACE_HEAD
             and not re.sub(r"(省|市|区|县|镇|州|街道|乡|村)$", "", word).endswith("城")
-        ):
+        )
+        if suffixed or _dictionary_place(word):
             found[word] = None
     return tuple(found)
+
+
+def _dictionary_place(word: str) -> bool:
+    """A bare name ("苏州") that the dictionary knows first of all as a city, county, district or province."""
+    if len(word) < 2:
+        return False
+    from qa.translate import chinese_place_names
+
+    return word in chinese_place_names()
 
 
 def content_words(text: str) -> list[str]:
@@ -111,6 +122,7 @@ def term_weights(
     entities: frozenset[str] = frozenset(),
     filler_share: float = 0.35,
     pos: dict[str, float] | None = None,
+    single_char_share: float = 1.0,
 ) -> dict[str, float]:
     """Each distinct question term with its weight; ``filler_share`` weighs an unknown non-name word and
     ``pos`` (from :func:`pos_weights`) scales a word by its part of speech."""
@@ -124,6 +136,10 @@ def term_weights(
             w = filler_share * max_idf
         if pos is not None:
             w *= _pos_of(tok, pos)
+        if len(tok) == 1 and not tok.isascii():
+            # A single Chinese character standing alone ("小", "人", "厂") is a morpheme whose meaning lives in
+            # the compounds around it; it says little about what is asked.
+            w *= single_char_share
         if w > 0:
             weights[tok] = max(weights.get(tok, 0.0), w)
     return weights

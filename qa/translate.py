@@ -83,6 +83,16 @@ def place_names() -> dict[str, str]:
     return found
 
 
+@lru_cache(maxsize=1)
+def chinese_place_names() -> frozenset[str]:
+    """Chinese names whose first dictionary sense is a place ("苏州": "Suzhou, prefecture-level city in Jiangsu")."""
+    return frozenset(
+        chinese
+        for chinese, definitions in _dictionary_entries()
+        if len(chinese) >= 2 and definitions and _PLACE_DEFINITION.match(definitions[0])
+    )
+
+
 _CAPITALISED = re.compile(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)?)\b")
 
 

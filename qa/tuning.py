@@ -46,7 +46,8 @@ class Tuning:
     min_open_shared: float = 0.1  # open questions matched by meaning: this share of the words at least
     topic_margin: float = 0.25  # a value found this far (in word coverage) below the closest sentence is not it
     min_dense: float = 0.80  # cosine of the best passage to the question (dense runs only)
-    oov_filler_share: float = 0.35  # weight of a word the documents never use, as a share of the highest IDF
+    single_char_share: float = 0.5  # weight of a one-character Chinese word, as a share of its own
+    oov_filler_share: float = 0.2  # weight of a word the documents never use, as a share of the highest IDF
     max_parts: int = 4  # sub-questions answered separately
 
 

@@ -34,7 +34,7 @@ _FIT: dict[AskKind, re.Pattern[str]] = {
     ),
     # Places by suffix; a bare 区 only through jieba's place tag (below), or 社区/园区/区块链 would count.
     AskKind.PLACE: re.compile(
-        r"[\u4e00-\u9fff]{2,6}(?:省|市|县|镇|乡|村|街道|州|特别行政区)|位于|坐落|设在|落户|"
+        r"[\u4e00-\u9fff]{2,6}(?:省|市|县|镇|乡|村|街道|州|特别行政区|新区|开发区|高新区|经开区)|位于|坐落|设在|落户|"
         r"[\u4e00-\u9fff\d]{2,12}(?:号楼|大楼|大厦|广场|展馆|会展中心)|"
         r"[\u4e00-\u9fff]{2,6}(?:路|街|湾|岛|角)(?![\u4e00-\u9fff]{0,1}(?:径|线|色|度))"
     ),
@@ -60,6 +60,7 @@ PERSON_ASKED = re.compile(
     r"\bwho (?:is|will be|has been|was) (?:the |appointed|named)",
     re.I,
 )
+_NAME_ASKED = re.compile(r"名字|姓名|叫什么|\bname\b", re.I)
 _POST = re.compile(
     r"[\u4e00-\u9fff]{2,12}?(?:局长|部长|厅长|市长|区长|县长|主任|书记|主席|司长|署长|校长|院长|行政长官|总监|秘书长)"
 )
@@ -122,8 +123,11 @@ def fits(kind: AskKind, text: str, stated: frozenset[str], question: str = "") -
     asked = normalize_for_match(question)
     if kind is AskKind.PLACE and _has_place_name(text, asked):
         return True
-    if kind is AskKind.ORGANISATION and PERSON_ASKED.search(question):
-        # A person: a name, or a post held by whoever holds it ("由创新科技及工业局局长担任").
+    if kind in (AskKind.ORGANISATION, AskKind.NAME) and PERSON_ASKED.search(question):
+        # A person: a name, or a post held by whoever holds it ("由创新科技及工业局局长担任") unless the name
+        # itself is asked ("组长叫什么名字").
+        if _NAME_ASKED.search(question):
+            return _has_person_name(text, asked)
         posts = (m.group(0) for m in _POST.finditer(text))
         return _has_person_name(text, asked) or any(not _named_in(p, asked) for p in posts)
     pattern = _FIT.get(kind)

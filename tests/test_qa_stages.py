@@ -314,3 +314,41 @@ def test_the_kind_comes_from_the_clause_that_asks():
 def test_which_few_is_a_list_and_complements_are_no_events():
     assert ask_kind("中山要攻关的几个专项都是啥？") is AskKind.OPEN
     assert analyse("领导小组是哪年弄起来的？").event == ""
+
+
+def test_a_not_a_and_a_closing_negation_ask_yes_or_no():
+    # The count in the context ("申请几个专利") is not what is asked.
+    assert ask_kind("我们小厂想申请几个专利，现在区里申请专利还给补贴不？") is AskKind.YESNO
+    assert ask_kind("区里给不给补贴？") is AskKind.YESNO
+    assert ask_kind("这项政策可以不可以申请？") is AskKind.YESNO
+
+
+def test_a_leaning_piece_with_content_of_its_own_is_its_own_part():
+    parts = split_parts("重点实施的专项一共有几大项？其中机器人专项的资金每年多少？", 4)
+    assert parts == ["重点实施的专项一共有几大项？", "其中机器人专项的资金每年多少？"]
+
+
+def test_a_follow_up_with_a_question_of_its_own_is_not_the_earlier_question_again():
+    r = resolve("那到2029年要建成什么？", [Turn("苏州到2027年要培育多少家骨干企业？")])
+    assert r.text == "那到2029年要建成什么？" and r.context.startswith("苏州到2027年")
+
+
+def test_a_bare_city_name_the_dictionary_knows_is_a_place():
+    g = Gazetteer.from_documents(CATALOG)
+    assert g.scope("温州对博士有什么补贴？").unknown_places == ("温州",)
+    assert g.scope("苏州对博士有什么补贴？").unknown_places == ()
+    assert place_words("这些东西在哪里买？") == ()
+
+
+def test_a_post_does_not_answer_when_the_name_is_asked():
+    assert fits(AskKind.ORGANISATION, "由工业局局长担任组长", frozenset(), "组长由谁担任？")
+    assert not fits(AskKind.NAME, "以市政府主要领导为组长", frozenset(), "领导小组的组长叫什么名字？")
+
+
+def test_a_lone_chinese_character_weighs_less_than_a_word():
+    weights = term_weights(["小", "专利"], {"小": 3.0, "专利": 3.0}, 5.0, single_char_share=0.5)
+    assert weights["小"] < weights["专利"]
+
+
+def test_distances_are_counted_in_their_units():
+    assert fits(AskKind.NUMBER, "加强与300公里范围内都市圈的合作", frozenset(), "隔着多远？")
