@@ -95,6 +95,14 @@ _PERSONAL = frozenset(
 )
 
 
+# The frame of a spoken question, whatever jieba tags them: verbs of asking and knowing ("想知道…"), totals and
+# hedges ("一共", "大概"), and the directional complements of a verb ("贷出去", "弄起来").
+_FRAME = frozenset(
+    "知道 了解 打听 告诉 请教 咨询 听说 问问 看看 想问 一共 总共 总计 一起 到底 究竟 大概 大约 差不多 左右 来着 "
+    "出去 出来 下来 下去 上来 上去 进来 进去 起来 过来 过去 回来 回去".split()
+)
+
+
 @lru_cache(maxsize=2048)
 def pos_weights(text: str) -> dict[str, float]:
     """Word -> weight by its part of speech in ``text`` (words not listed weigh 1)."""
@@ -102,7 +110,7 @@ def pos_weights(text: str) -> dict[str, float]:
     for word, flag in pseg.cut(text, HMM=False):
         word = word.lower()
         w = _POS_WEIGHT.get(flag, _POS_WEIGHT.get(flag[:1], 1.0) if flag[:1] in {"v", "a", "d"} else 1.0)
-        if word in _PERSONAL:
+        if word in _PERSONAL or word in _FRAME:
             w = 0.0
         out[word] = max(out.get(word, 0.0), w)
     return out

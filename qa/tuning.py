@@ -42,7 +42,7 @@ class Tuning:
     # Judge
     min_focus: float = 0.45  # share of the question's content terms the answering sentence and its context hold
     min_meaning: float = 0.65  # ... or this close in meaning (0-1 scale above) when asking for a figure
-    min_shared: float = 0.25  # ... with at least this share of the words
+    min_shared: float = 0.2  # ... with at least this share of the words
     min_open_shared: float = 0.1  # open questions matched by meaning: this share of the words at least
     topic_margin: float = 0.25  # a value found this far (in word coverage) below the closest sentence is not it
     min_dense: float = 0.80  # cosine of the best passage to the question (dense runs only)
