@@ -100,7 +100,11 @@ _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
             re.I,
         ),
     ),
-    (AskKind.DURATION, re.compile(r"多久|多长时间|多长|(?<![那这近前头])几(?:年|个月)|期限|为期|\bhow long\b|\bduration\b", re.I)),
+    # "那几年"/"近几年" place a question in time; they do not ask how long.
+    (
+        AskKind.DURATION,
+        re.compile(r"多久|多长时间|多长|(?<![那这近前头])几(?:年|个月)|期限|为期|\bhow long\b|\bduration\b", re.I),
+    ),
     (
         AskKind.DATE,
         re.compile(

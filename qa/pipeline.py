@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,7 +41,8 @@ from qa.messages import refusal_line, with_passages_note
 from qa.query import Query, QuestionError, normalize_question
 from qa.retrieve import Retriever, SearchRequest
 from qa.scope import Gazetteer
-from qa.terms import content_words, entity_words, group_weights, pos_weights, term_weights
+from qa.synonyms import Synonyms
+from qa.terms import GROUP_SEP, content_words, entity_words, group_weights, pos_weights, term_weights
 from qa.translate import EnglishToChinese, english_places, romanised
 from qa.tuning import DEFAULT_TUNING, Tuning
 from qa.types import Answer, Hit, Turn
@@ -111,6 +113,8 @@ class Pipeline:
                 self._title_words[year] = tuple(dict.fromkeys([*self._title_words.get(year, ()), *words]))
         self._sentence_rows = self.index.sentences.by_chunk() if self.index.sentences is not None else {}
         self._english: EnglishToChinese | None = None
+        self._synonyms: Synonyms | None = None
+        self._dictionary_lock = threading.Lock()
         self._romanised: set[str] | None = None
 
     @property
@@ -131,9 +135,16 @@ class Pipeline:
         return self._romanised
 
     def english(self) -> EnglishToChinese:
-        if self._english is None:
-            self._english = EnglishToChinese(set(self.idf), self.idf, frozenset(self.gazetteer.places))
+        with self._dictionary_lock:  # built once, on the first question that needs it, by one thread
+            if self._english is None:
+                self._english = EnglishToChinese(set(self.idf), self.idf, frozenset(self.gazetteer.places))
         return self._english
+
+    def synonyms(self) -> Synonyms:
+        with self._dictionary_lock:
+            if self._synonyms is None:
+                self._synonyms = Synonyms(set(self.idf), self.idf)
+        return self._synonyms
 
     # --- preparing a question ------------------------------------------------------------------------------
 
@@ -168,6 +179,13 @@ class Pipeline:
         if kind is AskKind.AMOUNT:
             # 补贴/津贴/奖励… say that money is asked, which the answer's figure in 元 shows; they are not the topic.
             weights = {t: w * (0.3 if _MONEY_WORDS.fullmatch(t) else 1.0) for t, w in weights.items()}
+        if self.tuning.synonyms:
+            # A word is present when the documents' word for it is ("打官司" -> 纠纷/争议): one key, its alternatives.
+            weights = {GROUP_SEP.join((t, *self.synonyms().of(t))): w for t, w in weights.items()}
+            if self.tuning.synonyms_in_search:
+                # Only for words the documents never use: BM25 cannot match those at all.
+                alternatives = [key.split(GROUP_SEP) for key in weights]
+                tokens = tokens + [a[1] for a in alternatives if len(a) > 1 and a[0] not in self.idf]
         return tokens, weights
 
     def _prepare_part(self, query: Query, part: Part) -> PreparedQuery:

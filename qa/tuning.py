@@ -47,6 +47,8 @@ class Tuning:
     topic_margin: float = 0.25  # a value found this far (in word coverage) below the closest sentence is not it
     min_dense: float = 0.80  # cosine of the best passage to the question (dense runs only)
     single_char_share: float = 0.5  # weight of a one-character Chinese word, as a share of its own
+    synonyms: bool = True  # a question word also counts where the documents use its dictionary synonym
+    synonyms_in_search: bool = True  # ... and that synonym (the best one) is searched for too
     oov_filler_share: float = 0.2  # weight of a word the documents never use, as a share of the highest IDF
     max_parts: int = 4  # sub-questions answered separately
 

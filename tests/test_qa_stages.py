@@ -352,3 +352,19 @@ def test_a_lone_chinese_character_weighs_less_than_a_word():
 
 def test_distances_are_counted_in_their_units():
     assert fits(AskKind.NUMBER, "加强与300公里范围内都市圈的合作", frozenset(), "隔着多远？")
+
+
+def test_dictionary_synonyms_among_the_collection_words():
+    from qa.synonyms import Synonyms
+
+    synonyms = Synonyms({"纠纷", "资助", "专利"})
+    assert "纠纷" in synonyms.of("打官司") and "资助" in synonyms.of("补贴")
+    assert synonyms.of("专利") == ()  # nothing of its own kind in this collection
+
+
+def test_spoken_frame_words_weigh_nothing():
+    from qa.terms import pos_weights
+
+    pos = pos_weights("想知道区里一共贷出去多少")
+    assert pos["知道"] == 0.0 and pos["一共"] == 0.0 and pos["出去"] == 0.0
+    assert ask_kind("想知道那几年区里一共贷出去多少？") is not AskKind.DURATION
