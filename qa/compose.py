@@ -7,15 +7,17 @@ the default because the small offline generative models invent figures (see DESI
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from index.sentences import sentence_spans
 from index.textnorm import normalize_for_match
-from qa.analyse import Analysis, AskKind
-from qa.evidence import Candidate, statement_span
+from qa.analyse import Analysis, AskKind, years_in
+from qa.evidence import Candidate, clause_spans, statement_span
 from qa.tuning import Tuning
 from qa.types import Citation, Hit
-from qa.verify import statement_supported
+from qa.verify import direct_line, pieces_supported, statement_supported
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,17 @@ class Statement:
     start: int  # offsets in the passage text
     end: int
     text: str
+    # A direct line built from clauses (qa.verify.direct_line): where each clause sits in the passage.
+    pieces: tuple[tuple[int, int], ...] = ()
+
+    def supported(self) -> bool:
+        if self.pieces:
+            return pieces_supported(self.text, self.hit.chunk.text, self.pieces)
+        return statement_supported(self.text, self.hit.chunk.text, self.start)
+
+    @property
+    def spans(self) -> tuple[tuple[int, int], ...]:
+        return self.pieces or ((self.start, self.end),)
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,9 @@ class ExtractiveComposer:
             taken.append((s, e))
             chosen.append(Statement(hits[c.hit_index], s, e, text[s:e]))
 
+        direct = _direct_line(evidence, tuning)
+        if direct is not None:
+            chosen.append(direct)
         take(evidence.best)
         if evidence.best.support is not None:  # the value sits in another sentence of the paragraph: quote it too
             s, e = evidence.best.support
@@ -75,9 +91,65 @@ class ExtractiveComposer:
             if c.qualifier < 0 or (analysis.needs_value and not c.fits and not wants_list):
                 continue
             take(c)
-        first, rest = chosen[:1], chosen[1:]
+        lead = 2 if direct is not None and len(chosen) > 1 else 1
+        first, rest = chosen[:lead], chosen[lead:]
         rest.sort(key=lambda st: (hits.index(st.hit), st.start))
         return first + rest
+
+
+# The clause that sets the time or condition of a long sentence ("到2020年，", "对首次…的，").
+_FRAME_CLAUSE = re.compile(r"^[—\-\s]*(到|至|在|自|从|截至|截止|对|按|凡|由)")
+_LEADING = re.compile(r"^[—\-\s“”]+")
+_MAX_FRAME_CHARS = 24
+
+
+def _direct_line(evidence: PartEvidence, tuning: Tuning) -> Statement | None:
+    """When the answer sits in a long sentence, a first line of just the clauses that hold it, after the clause
+    that sets their time or condition: "到2020年，全社会R&D经费占GDP比重达到2.8%。" The whole sentence follows."""
+    analysis, best = evidence.analysis, evidence.best
+    if not (analysis.kind.specific and best.fits) or analysis.wants_list or best.support is not None:
+        return None
+    hit = evidence.hits[best.hit_index]
+    text = hit.chunk.text
+    sentence = next(((s, e) for s, e in sentence_spans(text, 1) if s <= best.start and best.end <= e), None)
+    if sentence is None or sentence[1] - sentence[0] <= tuning.long_sentence_chars:
+        return None
+
+    def answering(lo: int, hi: int) -> list[Candidate]:
+        return [
+            c
+            for c in evidence.candidates
+            if c.hit_index == best.hit_index
+            and lo <= c.start
+            and c.end <= hi
+            and (c.start, c.end) != sentence
+            and c.fits
+            and c.qualifier >= 0
+        ]
+
+    found = answering(*sentence)
+    if not found:
+        return None
+    # The run between semicolons that holds the best of them: its first clause may set the time or condition.
+    run = statement_span(text, found[0].start, found[0].end, 0)
+    clauses = clause_spans(text[run[0] : run[1]], run[0], 1)
+    spans = sorted({(c.start, c.end) for c in answering(*run)})
+    pieces: list[tuple[int, int]] = []
+    if clauses and clauses[0][1] <= spans[0][0]:
+        frame = text[clauses[0][0] : clauses[0][1]]
+        if len(frame) <= _MAX_FRAME_CHARS and (_FRAME_CLAUSE.search(frame) or years_in(frame)):
+            pieces.append(clauses[0])
+    pieces += spans
+    pieces = [(s + _lead(text[s:e]), e) for s, e in pieces]
+    pieces = [(s, e) for s, e in pieces if e > s]
+    if not pieces or (pieces[0][0], pieces[-1][1]) == sentence:
+        return None
+    return Statement(hit, pieces[0][0], pieces[-1][1], direct_line(text, tuple(pieces)), tuple(pieces))
+
+
+def _lead(clause: str) -> int:
+    m = _LEADING.match(clause)
+    return m.end() if m else 0
 
 
 def cite(parts: list[list[Statement] | str]) -> tuple[str, list[Citation]]:
@@ -87,17 +159,17 @@ def cite(parts: list[list[Statement] | str]) -> tuple[str, list[Citation]]:
     hits: dict[int, Hit] = {}
     by_row: dict[int, list[Statement]] = {}
     lines: list[str] = []
-    shown: set[tuple[int, int]] = set()
+    shown: set[tuple[int, tuple[tuple[int, int], ...]]] = set()
     for part in parts:
         if isinstance(part, str):
             lines.append(part)
             continue
         for st in part:
-            if not statement_supported(st.text, st.hit.chunk.text, st.start):
+            if not st.supported():
                 continue  # never shown with a citation that does not hold it
-            if (st.hit.row, st.start) in shown:
+            if (st.hit.row, st.spans) in shown:
                 continue  # two parts answered by one statement: say it once
-            shown.add((st.hit.row, st.start))
+            shown.add((st.hit.row, st.spans))
             row = st.hit.row
             n = numbers.setdefault(row, len(numbers) + 1)
             hits[row] = st.hit
@@ -107,8 +179,8 @@ def cite(parts: list[list[Statement] | str]) -> tuple[str, list[Citation]]:
         Citation(
             n=n,
             hit=hits[row],
-            sentences=tuple(st.text for st in by_row[row]),
-            highlights=tuple((st.start, st.end) for st in by_row[row]),
+            sentences=tuple(st.hit.chunk.text[s:e] for st in by_row[row] for s, e in st.spans),
+            highlights=tuple(span for st in by_row[row] for span in st.spans),
         )
         for row, n in sorted(numbers.items(), key=lambda kv: kv[1])
     ]

@@ -214,6 +214,12 @@ class Pipeline:
             )
         else:
             unknown = self.gazetteer.scope(part.text).unknown_places
+        if unknown:
+            # The place must be named where the answer is (judge.naming); what the answer is about is the rest.
+            def names_unknown(key: str) -> bool:
+                return any(a in p or p in a for p in unknown for a in key.split(GROUP_SEP))
+
+            weights = {t: w for t, w in weights.items() if not names_unknown(t)} or weights
         return PreparedQuery(query, dense_text, tokens, weights, part.context, analysis, part.docs, unknown)
 
     def _without_title_years(self, analysis: Analysis) -> Analysis:
