@@ -109,7 +109,8 @@ _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
         AskKind.DATE,
         re.compile(
             r"哪一?年|哪个月|几月|几号|哪一?天|何时|什么时候|啥时候|什么时间|日期|截止|"
-            r"\bwhen\b|\bwhat year\b|\bwhich year\b|\bwhat date\b",
+            # "when" asks only where a question starts with it; elsewhere it sets a condition ("... when it first").
+            r"^\s*when\b|\bwhat year\b|\bwhich year\b|\bwhat date\b",
             re.I,
         ),
     ),
@@ -274,6 +275,10 @@ def ask_kind(text: str) -> AskKind:
                     if kind in (AskKind.COUNT, AskKind.NUMBER) and _WHICH_ONES.search(clause) and "多少" not in clause:
                         return AskKind.OPEN  # "几个专项都是啥" asks which, not how many
                     return kind
+            if has_question_word(clause):
+                # The clause that asks asks something open ("区里有啥帮扶？"); a figure in the context before it
+                # ("手里有几项专利") is not what is asked.
+                return AskKind.OPEN
     return AskKind.OPEN
 
 

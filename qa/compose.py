@@ -101,6 +101,7 @@ class ExtractiveComposer:
 _FRAME_CLAUSE = re.compile(r"^[—\-\s]*(到|至|在|自|从|截至|截止|对|按|凡|由)")
 _LEADING = re.compile(r"^[—\-\s“”]+")
 _MAX_FRAME_CHARS = 24
+_MAX_DIRECT_SHARE = 0.6  # a direct line longer than this share of its sentence says nothing shorter
 
 
 def _direct_line(evidence: PartEvidence, tuning: Tuning) -> Statement | None:
@@ -142,9 +143,21 @@ def _direct_line(evidence: PartEvidence, tuning: Tuning) -> Statement | None:
     pieces += spans
     pieces = [(s + _lead(text[s:e]), e) for s, e in pieces]
     pieces = [(s, e) for s, e in pieces if e > s]
-    if not pieces or (pieces[0][0], pieces[-1][1]) == sentence:
-        return None
+    if not pieces or any(not _balanced(text[s:e]) for s, e in pieces):
+        return None  # a clause cut inside brackets ("(责任单位:") is no line of its own
+    if sum(e - s for s, e in pieces) > _MAX_DIRECT_SHARE * (sentence[1] - sentence[0]):
+        return None  # nearly the whole sentence: it follows anyway
     return Statement(hit, pieces[0][0], pieces[-1][1], direct_line(text, tuple(pieces)), tuple(pieces))
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += ch in "（(「《“[【"
+        depth -= ch in "）)」》”]】"
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _lead(clause: str) -> int:

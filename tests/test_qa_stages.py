@@ -368,3 +368,24 @@ def test_spoken_frame_words_weigh_nothing():
     pos = pos_weights("想知道区里一共贷出去多少")
     assert pos["知道"] == 0.0 and pos["一共"] == 0.0 and pos["出去"] == 0.0
     assert ask_kind("想知道那几年区里一共贷出去多少？") is not AskKind.DURATION
+
+
+def test_an_open_asking_clause_is_not_the_count_of_its_context():
+    assert ask_kind("我手里有几项专利，想拿去银行贷款，区里有啥帮扶？") is AskKind.OPEN
+    assert ask_kind("In Suzhou, what reward does a firm get when it first registers?") is not AskKind.DATE
+
+
+def test_direct_line_quotes_its_clauses_exactly():
+    from qa.verify import direct_line, pieces_supported
+
+    passage = "到2030年，全市研发投入占比达到3.1%，专利申请量达2万件；孵化器超过50家。"
+
+    def span(piece: str) -> tuple[int, int]:
+        return passage.index(piece), passage.index(piece) + len(piece)
+
+    pieces = (span("到2030年，"), span("全市研发投入占比达到3.1%，"))
+    line = direct_line(passage, pieces)
+    assert line == "到2030年，全市研发投入占比达到3.1%。"
+    assert pieces_supported(line, passage, pieces)
+    assert not pieces_supported("到2030年，全市研发投入占比达到3.5%。", passage, pieces)
+    assert direct_line(passage, (span("到2030年，"), span("孵化器超过50家"))) == "到2030年……孵化器超过50家。"
