@@ -56,7 +56,8 @@ def _named_in(value: str, asked: str) -> bool:
 
 # "由谁出任", "哪位领导", "姓名": a person is asked, and only a person's name answers.
 PERSON_ASKED = re.compile(
-    r"谁(?:出任|担任|任|领导|带领|主持)|哪位|姓名|(?:长|主任|书记|专员|负责人|主席|总监|会长)(?:是谁|由谁|叫什么)|"
+    r"谁(?:出任|担任|任|领导|带领|主持)|哪位|姓名|"
+    r"(?:长|主任|书记|专员|负责人|主席|总监|会长)(?:具体|到底|究竟|现在|目前)?(?:是谁|由谁|叫什么)|"
     r"\bwho (?:is|will be|has been|was) (?:the |appointed|named)",
     re.I,
 )
