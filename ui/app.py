@@ -17,7 +17,7 @@ from index.settings import Settings
 from qa.inputs import InputError, bound_turns, bound_turns_json, check_request_chars, check_scope, strip_markup
 from qa.pipeline import Pipeline
 from qa.types import Answer, Turn
-from ui import render
+from ui import openai_api, render
 from ui.feedback import check_writable, save_vote
 from ui.limits import BodyLimit
 
@@ -193,15 +193,17 @@ def create_app(pipeline: Pipeline) -> gr.Blocks:
         clear_btn.click(clear, None, cleared, api_visibility="private")
         chatbot.clear(clear, None, cleared, api_visibility="private")  # the chat's own 🗑 button
         gr.api(answer_api, api_name="answer")
-    demo.queue(default_concurrency_limit=4)
+    demo.queue(default_concurrency_limit=settings.answer_concurrency)
     return demo
 
 
-def launch_options(settings: Settings) -> dict[str, Any]:
+def launch_options(settings: Settings, pipeline: Pipeline | None = None) -> dict[str, Any]:
     """Keyword arguments for ``demo.launch``: our CSS, no share link, only the API page in the footer, and the
     request limits (every HTTP body, Gradio's own upload limit). ``show_error`` lets Gradio's own rejections
     (too few arguments, a value not among a dropdown's choices) reach the client as a message; our handlers
-    catch everything else themselves."""
+    catch everything else themselves. With a pipeline, the same server also serves the OpenAI-compatible API
+    (ui/openai_api.py), its routes given to the FastAPI app Gradio creates."""
+    api_routes = openai_api.routes(pipeline, settings) if pipeline is not None else []
     return {
         "css": CSS,
         "share": False,
@@ -209,6 +211,7 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "show_error": True,
         "max_file_size": settings.max_upload_bytes,
         "app_kwargs": {
+            "routes": api_routes,
             "middleware": [
                 Middleware(
                     BodyLimit,
