@@ -71,87 +71,93 @@ def create_app(pipeline: Pipeline) -> gr.Blocks:
             raise gr.Error(FAILED, print_exception=False) from exc
         return result.to_json()
 
-    def vote(records: list[Any], comment: str, like: gr.LikeData) -> tuple[str, str]:
-        return chat.vote(like, records, comment)
-
     # Stored uploads (Gradio's upload route is open to anyone) are deleted after upload_keep_seconds.
     keep = max(1, settings.upload_keep_seconds)
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(keep, keep)) as demo:
-        gr.Markdown(INTRO)
-        history = gr.State([])
-        records = gr.State([])  # one per chat message: None, or the answer's JSON with its id (ui/chat.py)
-        next_id = gr.State(0)
-        # "查看原文": the whole document, floating over the page (ui/document_view.py, ui/page_script.py).
-        with gr.Column(visible=False, elem_id="pq-doc-panel") as doc_panel:
-            with gr.Row(equal_height=True, elem_id="pq-doc-head"):
-                gr.Markdown("**原文**（依据的段落已框出，支持答案的句子以黄色标出）")
-                doc_close = gr.Button("关闭", size="sm", scale=0, min_width=70, elem_id="pq-doc-close")
-            doc_html = gr.HTML("", elem_id="pq-doc", css_template=DOCUMENT_CSS, container=False)
-        doc_request = gr.Textbox(visible="hidden", elem_id="pq-doc-request")
-        doc_go = gr.Button("open", visible="hidden", elem_id="pq-doc-go")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=340):
-                # Messages are our own escaped HTML: no markdown (a user's [link](…) or ![image](…) stays
-                # text), no LaTeX. 👍/👎 under each answer is the chat's own like/dislike (.like below).
-                chatbot = gr.Chatbot(
-                    label="对话", show_label=False, height=560, buttons=["copy"],
-                    feedback_options=("Like", "Dislike"), elem_id="pq-chat",
-                    placeholder="请在下方输入问题，或点击示例问题。", render_markdown=False, latex_delimiters=[],
-                )
-                retry = gr.Button(RETRY_ALL, visible=False, variant="secondary", elem_id="pq-retry")
-                with gr.Row(equal_height=True, elem_id="pq-ask-row"):
-                    msg = gr.Textbox(
-                        show_label=False, placeholder="请输入您的问题，按回车发送", scale=5, min_width=200,
-                        lines=1, max_lines=6, container=False, elem_id="pq-input",
-                    )
-                    send = gr.Button("发送", variant="primary", scale=1, min_width=70, elem_id="pq-send")
-                with gr.Row(equal_height=True):
-                    scope = gr.Dropdown(
-                        choices=scope_choices(pipeline), value=ALL, show_label=False, container=False, scale=4,
-                        min_width=200, elem_id="pq-scope",
-                    )
-                    clear_btn = gr.Button("清空", scale=1, min_width=70, elem_id="pq-clear")
-                comment = gr.Textbox(
-                    show_label=False, placeholder="可选：补充说明，随下一次 👍/👎 一起提交", container=False,
-                    elem_id="pq-comment",
-                )
-                status = gr.Markdown("", elem_id="pq-feedback-status")
-            with gr.Column(scale=2, min_width=300, elem_id="pq-side"):
-                sources = gr.HTML(
-                    render.PLACEHOLDER, elem_id="pq-sources",
-                    css_template=render.SOURCES_CSS, js_on_load=None, container=True, padding=True,
-                )
-        # Our own buttons, not gr.Examples: its chips cut a long question off ("…share of GD...").
-        gr.Markdown("示例问题（点击填入输入框）")
-        with gr.Row(elem_id="pq-examples"):
-            for question in EXAMPLES:
-                chip = gr.Button(question, size="sm", min_width=160, elem_classes=["pq-example"])
-                chip.click(lambda q=question: q, None, msg, api_visibility="private")
-
-        ask_inputs = [msg, chatbot, records, history, scope, next_id]
-        ask_outputs = [msg, chatbot, records, history, next_id, sources, status, retry]
-        for event in (msg.submit, send.click):
-            event(chat.respond, ask_inputs, ask_outputs, api_visibility="private")
-        # "在全部文件中查找": the filter back to all documents, and the last question asked again.
-        retry.click(
-            lambda recs, msgs: (ALL, chat.last_question(recs, msgs)), [records, chatbot], [scope, msg],
-            api_visibility="private",
-        ).then(chat.respond, ask_inputs, ask_outputs, api_visibility="private")
-        chatbot.like(vote, [records, comment], [status, comment], api_visibility="private")
-        doc_go.click(chat.view_document, [doc_request, records], [doc_panel, doc_html], api_visibility="private").then(
-            None, js=SCROLL_TO_PASSAGE_JS
-        )
-        doc_close.click(lambda: gr.update(visible=False), None, doc_panel, api_visibility="private")
-
-        def clear() -> tuple[Any, ...]:
-            """Outputs: chat, records, history, sources, status, comment, input, scope, retry, document panel."""
-            return [], [], [], render.PLACEHOLDER, "", "", "", ALL, gr.update(visible=False), gr.update(visible=False)
-
-        cleared = [chatbot, records, history, sources, status, comment, msg, scope, retry, doc_panel]
-        clear_btn.click(clear, None, cleared, api_visibility="private")
+        chat_page(pipeline, chat)  # one page today; an admin page would sit beside it (gr.Tab)
         gr.api(answer_api, api_name="answer")
     demo.queue(default_concurrency_limit=settings.answer_concurrency)
     return demo
+
+
+def chat_page(pipeline: Pipeline, chat: ChatHandlers) -> None:
+    """The chat page's components and events, inside the caller's ``gr.Blocks``."""
+
+    def vote(records: list[Any], comment: str, like: gr.LikeData) -> tuple[str, str]:
+        return chat.vote(like, records, comment)
+
+    gr.Markdown(INTRO)
+    history = gr.State([])
+    records = gr.State([])  # one per chat message: None, or the answer's JSON with its id (ui/chat.py)
+    next_id = gr.State(0)
+    # "查看原文": the whole document, floating over the page (ui/document_view.py, ui/page_script.py).
+    with gr.Column(visible=False, elem_id="pq-doc-panel") as doc_panel:
+        with gr.Row(equal_height=True, elem_id="pq-doc-head"):
+            gr.Markdown("**原文**（依据的段落已框出，支持答案的句子以黄色标出）")
+            doc_close = gr.Button("关闭", size="sm", scale=0, min_width=70, elem_id="pq-doc-close")
+        doc_html = gr.HTML("", elem_id="pq-doc", css_template=DOCUMENT_CSS, container=False)
+    doc_request = gr.Textbox(visible="hidden", elem_id="pq-doc-request")
+    doc_go = gr.Button("open", visible="hidden", elem_id="pq-doc-go")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=340):
+            # Messages are our own escaped HTML: no markdown (a user's [link](…) or ![image](…) stays
+            # text), no LaTeX. 👍/👎 under each answer is the chat's own like/dislike (.like below).
+            chatbot = gr.Chatbot(
+                label="对话", show_label=False, height=560, buttons=["copy"],
+                feedback_options=("Like", "Dislike"), elem_id="pq-chat",
+                placeholder="请在下方输入问题，或点击示例问题。", render_markdown=False, latex_delimiters=[],
+            )
+            retry = gr.Button(RETRY_ALL, visible=False, variant="secondary", elem_id="pq-retry")
+            with gr.Row(equal_height=True, elem_id="pq-ask-row"):
+                msg = gr.Textbox(
+                    show_label=False, placeholder="请输入您的问题，按回车发送", scale=5, min_width=200,
+                    lines=1, max_lines=6, container=False, elem_id="pq-input",
+                )
+                send = gr.Button("发送", variant="primary", scale=1, min_width=70, elem_id="pq-send")
+            with gr.Row(equal_height=True):
+                scope = gr.Dropdown(
+                    choices=scope_choices(pipeline), value=ALL, show_label=False, container=False, scale=4,
+                    min_width=200, elem_id="pq-scope",
+                )
+                clear_btn = gr.Button("清空", scale=1, min_width=70, elem_id="pq-clear")
+            comment = gr.Textbox(
+                show_label=False, placeholder="可选：补充说明，随下一次 👍/👎 一起提交", container=False,
+                elem_id="pq-comment",
+            )
+            status = gr.Markdown("", elem_id="pq-feedback-status")
+        with gr.Column(scale=2, min_width=300, elem_id="pq-side"):
+            sources = gr.HTML(
+                render.PLACEHOLDER, elem_id="pq-sources",
+                css_template=render.SOURCES_CSS, js_on_load=None, container=True, padding=True,
+            )
+    # Our own buttons, not gr.Examples: its chips cut a long question off ("…share of GD...").
+    gr.Markdown("示例问题（点击填入输入框）")
+    with gr.Row(elem_id="pq-examples"):
+        for question in EXAMPLES:
+            chip = gr.Button(question, size="sm", min_width=160, elem_classes=["pq-example"])
+            chip.click(lambda q=question: q, None, msg, api_visibility="private")
+
+    ask_inputs = [msg, chatbot, records, history, scope, next_id]
+    ask_outputs = [msg, chatbot, records, history, next_id, sources, status, retry]
+    for event in (msg.submit, send.click):
+        event(chat.respond, ask_inputs, ask_outputs, api_visibility="private")
+    # "在全部文件中查找": the filter back to all documents, and the last question asked again.
+    retry.click(
+        lambda recs: (ALL, chat.last_question(recs)), [records], [scope, msg],
+        api_visibility="private",
+    ).then(chat.respond, ask_inputs, ask_outputs, api_visibility="private")
+    chatbot.like(vote, [records, comment], [status, comment], api_visibility="private")
+    doc_go.click(chat.view_document, [doc_request, records], [doc_panel, doc_html], api_visibility="private").then(
+        None, js=SCROLL_TO_PASSAGE_JS
+    )
+    doc_close.click(lambda: gr.update(visible=False), None, doc_panel, api_visibility="private")
+
+    def clear() -> tuple[Any, ...]:
+        """Outputs: chat, records, history, sources, status, comment, input, scope, retry, document panel."""
+        return [], [], [], render.PLACEHOLDER, "", "", "", ALL, gr.update(visible=False), gr.update(visible=False)
+
+    cleared = [chatbot, records, history, sources, status, comment, msg, scope, retry, doc_panel]
+    clear_btn.click(clear, None, cleared, api_visibility="private")
 
 
 def launch_options(settings: Settings, pipeline: Pipeline | None = None) -> dict[str, Any]:

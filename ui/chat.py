@@ -140,7 +140,8 @@ class ChatHandlers:
         retry = gr.update(visible=bool(hint))
         yield "", chat, records, history, answer_id + 1, render.sources_html(answer, answer_id), "", retry
 
-    def last_question(self, records: list[Any], chat: list[Message]) -> str:
+    @staticmethod
+    def last_question(records: list[Any]) -> str:
         """The question of the latest answer (for "在全部文件中查找")."""
         for record in reversed(records or []):
             if isinstance(record, dict):
