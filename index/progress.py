@@ -42,3 +42,14 @@ def progress_bar(iterable: Iterable[T] | None = None, **options: Any) -> tqdm:
     options.setdefault("mininterval", LOG_INTERVAL_S)
     options.setdefault("bar_format", LINE_FORMAT)
     return tqdm(iterable, file=_Lines(stream), **options)
+
+
+def quiet_library_bars(stream: TextIO | None = None) -> None:
+    """Turn off transformers' own bars ("Loading weights") when ``stream`` (stderr) is not a terminal: they
+    redraw with carriage returns and cannot be given our line writer."""
+    stream = stream or sys.stderr
+    isatty = getattr(stream, "isatty", None)
+    if not (callable(isatty) and isatty()):
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()

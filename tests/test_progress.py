@@ -36,3 +36,17 @@ def test_disabled_writes_nothing() -> None:
     bar.update(3)
     bar.close()
     assert log.getvalue() == ""
+
+
+def test_library_bars_are_off_in_a_log() -> None:
+    from transformers.utils import logging as transformers_logging
+
+    from index.progress import quiet_library_bars
+
+    try:
+        quiet_library_bars(_Terminal())
+        assert transformers_logging.is_progress_bar_enabled()
+        quiet_library_bars(io.StringIO())
+        assert not transformers_logging.is_progress_bar_enabled()
+    finally:
+        transformers_logging.enable_progress_bar()
