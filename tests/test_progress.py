@@ -44,6 +44,7 @@ def test_library_bars_are_off_in_a_log() -> None:
     from index.progress import quiet_library_bars
 
     try:
+        transformers_logging.enable_progress_bar()  # as it is before any model loads in a non-terminal run
         quiet_library_bars(_Terminal())
         assert transformers_logging.is_progress_bar_enabled()
         quiet_library_bars(io.StringIO())
