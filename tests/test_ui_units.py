@@ -110,3 +110,16 @@ def test_vote_is_tied_to_the_message_voted_on(pipeline, answer, tmp_path) -> Non
         assert "不是可评价" in handlers.vote(like(index, True), records, "")[0]
     assert handlers.vote(like(3, None), records, "c") == ("", "c")  # a vote taken back
     assert len(path.read_text(encoding="utf-8").splitlines()) == 2
+
+
+def test_related_passages_of_a_refusal_open_too(pipeline, answer) -> None:
+    refusal = type(answer)(question="q", answer="没有", refused=True, passages=answer.passages)
+    panel = render.sources_html(refusal, 5)
+    assert 'href="#pq-view-5-r1"' in panel and 'href="#pq-view-5-r3"' in panel
+    records = [None, {"id": 5, **refusal.to_json(), "related": render.related_records(refusal.passages)}]
+    passage = document_view.find_citation(records, document_view.parse_request("5 r2"))
+    assert passage is not None and passage["text"] == refusal.passages[1].chunk.text
+    page = document_view.document_html(pipeline.index, passage)
+    assert f'id="{document_view.PASSAGE_ID}"' in page and "<mark>" not in page
+    for missing in ("5 r4", "5 r0", "5 1"):
+        assert document_view.find_citation(records, document_view.parse_request(missing)) is None

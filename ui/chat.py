@@ -134,7 +134,7 @@ class ChatHandlers:
         answer_id = int(next_id or 0)
         hint = filter_hint(scope, self.pipeline) if answer.refused else ""
         chat[-1] = {"role": "assistant", "content": answer_message(answer, answer_id, hint)}
-        records[-1] = {"id": answer_id, **answer.to_json()}
+        records[-1] = {"id": answer_id, **answer.to_json(), "related": render.related_records(answer.passages)}
         turn = {"question": answer.question[: self.settings.max_question_chars], "answer": answer.answer}
         history = [*(history or []), turn][-self.settings.max_history_turns :]
         retry = gr.update(visible=bool(hint))

@@ -16,7 +16,7 @@ from index.store import LoadedIndex
 from ui.render import SECTION_SEP, highlight
 
 MAX_REQUEST_CHARS = 40
-_REQUEST = re.compile(r"(\d{1,9}) (\d{1,4})")
+_REQUEST = re.compile(r"(\d{1,9}) (r?)(\d{1,4})")  # "<answer id> <n>", or "<answer id> r<i>": related passage i
 PASSAGE_ID = "pq-doc-passage"
 CLOSED = ""
 
@@ -25,20 +25,25 @@ CLOSED = ""
 class ViewRequest:
     answer_id: int
     n: int
+    related: bool = False  # n counts the related passages of a refusal, not the citations
 
 
 def parse_request(value: object) -> ViewRequest | None:
-    """``"<answer id> <n>"`` from the page script, or None for anything else (bounded before it is read)."""
+    """``"<answer id> <n>"`` or ``"<answer id> r<i>"`` from the page script, or None for anything else (bounded
+    before it is read)."""
     if not isinstance(value, str) or len(value) > MAX_REQUEST_CHARS:
         return None
     m = _REQUEST.fullmatch(value.strip())
-    return ViewRequest(int(m[1]), int(m[2])) if m else None
+    return ViewRequest(int(m[1]), int(m[3]), bool(m[2])) if m else None
 
 
 def find_citation(answers: list[Any], request: ViewRequest) -> dict[str, Any] | None:
     """The citation ``n`` of the session's answer ``answer_id`` (records as kept by the app), or None."""
     for record in answers or []:
         if isinstance(record, dict) and record.get("id") == request.answer_id:
+            if request.related:
+                related = record.get("related", [])
+                return related[request.n - 1] if 1 <= request.n <= len(related) else None
             return next((c for c in record.get("citations", []) if c.get("n") == request.n), None)
     return None
 

@@ -47,7 +47,7 @@ PAGE_JS = r"""
     const box = document.querySelector('#pq-doc-request textarea, #pq-doc-request input');
     const go = document.querySelector('#pq-doc-go');
     if (!box || !go) return;
-    box.value = `${answer} ${n}`;
+    box.value = `${answer} ${n}`;  // n: "3" (citation [3]) or "r2" (related passage 2 of a refusal)
     box.dispatchEvent(new Event('input', {bubbles: true}));
     setTimeout(() => go.click(), 0);
   };
@@ -60,7 +60,7 @@ PAGE_JS = r"""
     ev.preventDefault();
     ev.stopPropagation();
     // "#pq-cite-<answer>-<n>" / "#pq-view-<answer>-<n>" (the chat's sanitiser keeps href, not data-*)
-    const m = (link.getAttribute('href') || '').match(/^#pq-(?:cite|view)-(\d+)-(\d+)$/);
+    const m = (link.getAttribute('href') || '').match(/^#pq-(?:cite|view)-(\d+)-(r?\d+)$/);
     if (m) (cite ? follow : view)(m[1], m[2]);
   }, true);
 }
@@ -102,8 +102,8 @@ PAGE_CSS = """
 /* the chat's own 🗑 sat over the conversation's top-right corner, covering messages: 清空 does its job */
 #pq-chat .top-panel { display: none !important; }
 /* example questions are our own buttons, shown whole and wrapped */
-.pq-example { white-space: normal !important; text-align: left !important; height: auto !important;
-  font-weight: normal !important; }
+.pq-example { white-space: normal !important; text-align: left !important; justify-content: flex-start !important;
+  height: auto !important; font-weight: normal !important; }
 /* phone: sources under each answer (the side panel keeps only a refusal's related passages), input at the bottom */
 @media (max-width: __PHONE__px) {
   #pq-chat .pq-inline { display: block; }

@@ -110,9 +110,9 @@ def _card(head: str, label: str, body: str, attrs: str = "", tail: str = "") -> 
     )
 
 
-def view_link(answer_id: int, n: int) -> str:
-    """"查看原文": asks the app for the whole document of citation ``n`` of answer ``answer_id`` (by number only:
-    the server looks the document up in its own record of that answer)."""
+def view_link(answer_id: int, n: int | str) -> str:
+    """"查看原文": asks the app for the whole document of citation ``n`` (or related passage ``"r<i>"``) of answer
+    ``answer_id``, by number only: the server looks the document up in its own record of that answer."""
     return f'<a class="pq-view" href="#pq-view-{answer_id}-{n}" role="button">查看原文</a>'
 
 
@@ -143,14 +143,22 @@ def inline_sources(answer: Answer, answer_id: int) -> str:
     return head + "".join(items) + "</div>"
 
 
-def related_html(hits: Sequence[Hit]) -> str:
+def related_html(hits: Sequence[Hit], answer_id: int | None = None) -> str:
     cards = []
     for i, hit in enumerate(hits[:RELATED_COUNT], 1):
         text = hit.chunk.text
         if len(text) > RELATED_CHARS:
             text = text[:RELATED_CHARS] + "……"
-        cards.append(_card(f"({i})", source_label(hit.chunk.title, hit.chunk.section_label), html.escape(text)))
+        tail = f'<div class="pq-actions">{view_link(answer_id, f"r{i}")}</div>' if answer_id is not None else ""
+        cards.append(_card(f"({i})", source_label(hit.chunk.title, hit.chunk.section_label), html.escape(text),
+                           tail=tail))
     return "".join(cards)
+
+
+def related_records(hits: Sequence[Hit]) -> list[dict]:
+    """The related passages of a refusal as the session keeps them, for their "查看原文" (no highlights)."""
+    keys = ("doc", "title", "section", "text", "start", "end")
+    return [{**{k: h.to_json()[k] for k in keys}, "highlights": []} for h in hits[:RELATED_COUNT]]
 
 
 def sources_html(answer: Answer | None, answer_id: int | None = None) -> str:
@@ -162,7 +170,7 @@ def sources_html(answer: Answer | None, answer_id: int | None = None) -> str:
     if answer.refused:
         if not answer.passages:
             return _note("文件中没有找到相关内容。")
-        return '<div class="pq-title">可能相关的内容</div>' + related_html(answer.passages)
+        return '<div class="pq-title">可能相关的内容</div>' + related_html(answer.passages, answer_id)
     cards = "".join(citation_html(c, answer_id) for c in answer.citations)
     panel = f' data-answer="{answer_id}"' if answer_id is not None else ""
     return f'<div class="pq-panel"{panel}><div class="pq-title">来源</div>{cards}</div>'
