@@ -155,6 +155,15 @@ def test_marker_of_an_earlier_answer_opens_its_own_source(page) -> None:
     assert "300%" in page.locator(f"{item} mark").first.inner_text()
 
 
+def test_related_passage_of_a_refusal_opens_its_document(page) -> None:
+    ask(page, "信阳市数据交易所的注册资本是多少？")
+    assert "可能相关的内容" in page.locator("#pq-sources").inner_text()
+    page.locator("#pq-sources a.pq-view").first.click()
+    page.locator("#pq-doc-passage").wait_for()
+    first_card = page.locator("#pq-sources .pq-source .pq-text").first.inner_text().rstrip("…")
+    assert first_card[:40] in page.locator("#pq-doc-passage").inner_text()
+
+
 def choose_scope(page, label: str) -> None:
     page.locator("#pq-scope input").click()
     page.get_by_role("option", name=label).click()
