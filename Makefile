@@ -27,7 +27,7 @@ lint: install
 
 test: install browser lint
 	$(BIN)/pytest -q
-	$(BIN)/policyqa eval --split test --gate --report eval/report
+	$(BIN)/policyqa eval --split test --gate --report test-artifacts/eval-report
 
 eval: install
 	$(BIN)/policyqa eval --split test --tradeoff --report eval/report

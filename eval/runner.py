@@ -10,17 +10,15 @@ Systems:
 from __future__ import annotations
 
 import contextlib
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from tqdm import tqdm
-
 from eval.metrics import Passage, QuestionResult, fact_share, is_relevant
 from eval.questions import EvalQuestion
 from index.embedder import Embedder
+from index.progress import progress_bar
 from index.settings import Settings
 from index.store import LoadedIndex
 from qa.types import Answer, Turn
@@ -119,7 +117,7 @@ def run_system(
     for q in [*questions[:1], *english]:
         with contextlib.suppress(Exception):
             pipeline.answer(q.question, mode=mode)
-    for q in tqdm(questions, desc=f"eval {name}", unit="q", file=sys.stderr, disable=not progress):
+    for q in progress_bar(questions, desc=f"eval {name}", unit="q", disable=not progress):
         t = time.perf_counter()
         try:
             answer = pipeline.answer(q.question, _turns(pipeline, q, mode), mode=mode)

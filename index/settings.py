@@ -71,6 +71,10 @@ class Settings:
     # upload_keep_seconds.
     max_upload_bytes: int = 1_000_000
     upload_keep_seconds: int = 600
+    # The OpenAI-compatible API (/v1/...; ui/openai_api.py): a bearer token it requires when set (empty: open,
+    # like the app itself), and how many questions the app and the API answer at once.
+    api_key: str = field(default="", repr=False)
+    answer_concurrency: int = 4
     # Follow symlinks in the seeds folder that point outside it (off: they are skipped with a warning).
     allow_seed_symlinks: bool = False
 

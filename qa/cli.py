@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from tqdm import tqdm
-
 from index.cli import add_common_args, settings_from_args
 from index.embedder import ModelNotAvailable
+from index.progress import progress_bar
 from index.store import IndexProblem
 from qa.inputs import InputError, check_scope
 from qa.types import Answer
@@ -106,7 +105,7 @@ def _answer_rows(pipeline, rows: list[QuestionRow], out_path: Path, doc: str | N
     tmp = out_path.with_name(f".{out_path.name}.tmp")
     try:
         with tmp.open("w", encoding="utf-8") as out:
-            for row in tqdm(rows, desc="answering", unit="q", file=sys.stderr):
+            for row in progress_bar(rows, desc="answering", unit="q"):
                 t = time.perf_counter()
                 if row.error:
                     ans = Answer(question=row.question, answer=row.error, refused=True, error=row.error)

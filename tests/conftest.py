@@ -68,7 +68,7 @@ def server_url(pipeline) -> Iterator[str]:
 
     demo = create_app(pipeline)
     port = free_port()
-    options = launch_options(pipeline.settings)
+    options = launch_options(pipeline.settings, pipeline)
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True, **options)
     try:
         yield f"http://127.0.0.1:{port}/"

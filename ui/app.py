@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
-from collections.abc import Iterator
 from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -14,12 +12,15 @@ import gradio as gr  # imported after the line above: analytics stay off
 from starlette.middleware import Middleware
 
 from index.settings import Settings
-from qa.inputs import InputError, bound_turns, bound_turns_json, check_request_chars, check_scope, strip_markup
+from qa.inputs import InputError, bound_turns_json, check_request_chars, check_scope, strip_markup
 from qa.pipeline import Pipeline
-from qa.types import Answer, Turn
-from ui import render
-from ui.feedback import check_writable, save_vote
+from qa.types import Answer
+from ui import openai_api, render
+from ui.chat import ALL, FAILED, RETRY_ALL, ChatHandlers, scope_choices
+from ui.document_view import DOCUMENT_CSS
+from ui.feedback import check_writable
 from ui.limits import BodyLimit
+from ui.page_script import PAGE_CSS, PAGE_JS, SCROLL_TO_PASSAGE_JS
 
 TITLE = "policyqa · 政策问答"
 EXAMPLES = [
@@ -29,43 +30,13 @@ EXAMPLES = [
     "信阳市到2027年数据产业规模要达到多少？",
     "What is Zhongshan's target for R&D spending as a share of GDP by 2020?",
 ]
-ALL = ""
-THINKING = "正在查找相关条文……"
-FAILED = "抱歉，处理这个问题时出错了，请稍后再试或换个问法。"
-STREAM_PAUSE_S = 0.04
-# The browser sends the whole chat with every question; the oldest messages leave the screen after this many,
-# so a long session never grows past the request limit.
-MAX_CHAT_MESSAGES = 100
+INTRO = (
+    "## 政策问答\n用日常的话提问（简体、繁体或英文均可）。答案只取自政策文件原文，每句话都标注出处 [n]：点 [n] "
+    "跳到它的来源，点“查看原文”读整份文件；文件里没有的内容，会直接告诉您没有找到。回答下方的 👍/👎 可评价该回答。"
+)
 BYTES_PER_CHAR = 8  # an HTTP body may hold max_request_chars characters as JSON escapes ("\\uXXXX") and framing
-CSS = """
-#pq-feedback-status { min-height: 1.5em; }
-"""
 
-Message = dict[str, Any]
 log = logging.getLogger(__name__)
-
-
-def scope_choices(pipeline: Pipeline) -> list[tuple[str, str]]:
-    """Dropdown entries: all documents, one document (by title) or one region."""
-    choices = [("查找范围：全部文件", ALL)]
-    choices += [(f"只查文件：《{title}》", f"doc:{name}") for name, title in sorted(pipeline.documents.items())]
-    choices += [(f"只查地区：{region}", f"region:{region}") for region in pipeline.regions]
-    return choices
-
-
-def parse_scope(scope: str | None) -> tuple[str | None, str | None]:
-    """(doc, region) for ``pipeline.answer`` from a dropdown value."""
-    scope = scope or ALL
-    if scope.startswith("doc:"):
-        return scope[4:] or None, None
-    if scope.startswith("region:"):
-        return None, scope[7:] or None
-    return None, None
-
-
-def turns_from(history: object, settings: Settings) -> list[Turn]:
-    """The earlier turns kept for a follow-up: the last few, each question and answer cut to the question limit."""
-    return bound_turns(history, settings.max_history_turns, settings.max_question_chars)
 
 
 def create_app(pipeline: Pipeline) -> gr.Blocks:
@@ -74,47 +45,7 @@ def create_app(pipeline: Pipeline) -> gr.Blocks:
     feedback_problem = check_writable(feedback_file)
     if feedback_problem:
         log.warning("feedback cannot be saved (%s); 👍/👎 clicks will say so", feedback_problem)
-
-    def respond(
-        message: str, chat: list[Message], history: list[dict[str, Any]], scope: str
-    ) -> Iterator[tuple[Any, ...]]:
-        message = message or ""
-        chat = [*(chat or [])[-(MAX_CHAT_MESSAGES - 2) :], {"role": "user", "content": render.question_text(message)}]
-        chat.append({"role": "assistant", "content": THINKING})
-        yield "", chat, history, render.LOADING, None, ""
-        try:
-            doc, region = check_scope(*parse_scope(scope), pipeline.documents, pipeline.regions)
-            turns = turns_from(history, settings)
-        except InputError as exc:
-            chat[-1] = {"role": "assistant", "content": render.as_text(str(exc))}
-            yield "", chat, history, render.PLACEHOLDER, None, ""
-            return
-        try:
-            answer = pipeline.answer(strip_markup(message), turns, doc=doc, region=region)
-        except Exception:  # keep the session usable; the traceback goes to the server log
-            log.exception("answering failed for %r", message[:200])
-            chat[-1] = {"role": "assistant", "content": FAILED}
-            yield "", chat, history, render.PLACEHOLDER, None, ""
-            return
-        shown: list[str] = []
-        for piece in render.answer_sentences(answer):
-            shown.append(render.as_text(piece))
-            chat[-1] = {"role": "assistant", "content": "\n".join(shown)}
-            yield "", chat, history, render.LOADING, None, ""
-            time.sleep(STREAM_PAUSE_S)
-        if answer.error:
-            yield "", chat, history, render.sources_html(answer), None, ""
-            return
-        turn = {"question": answer.question[: settings.max_question_chars], "answer": answer.answer}
-        history = [*(history or []), turn][-settings.max_history_turns :]
-        yield "", chat, history, render.sources_html(answer), answer.to_json(), ""
-
-    def vote(kind: str, last: dict[str, Any] | None, comment: str) -> tuple[str, str]:
-        saved, status = save_vote(feedback_file, last, kind, comment)
-        return status, "" if saved else comment  # an unsaved comment stays in the box for another try
-
-    def clear() -> tuple[Any, ...]:
-        return [], [], render.PLACEHOLDER, None, "", "", ""
+    chat = ChatHandlers(pipeline, feedback_file)
 
     def answer_api(question: str, history_json: str = "[]", doc: str = "", region: str = "") -> dict:
         """Answer a question from the policy documents; returns the JSON of `policyqa ask --json`.
@@ -143,72 +74,108 @@ def create_app(pipeline: Pipeline) -> gr.Blocks:
     # Stored uploads (Gradio's upload route is open to anyone) are deleted after upload_keep_seconds.
     keep = max(1, settings.upload_keep_seconds)
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(keep, keep)) as demo:
-        gr.Markdown(
-            "## 政策问答\n用日常的话提问（简体、繁体或英文均可）。答案只取自政策文件原文，每句话都标注出处 [n]，"
-            "“来源”栏列出原文并标出依据的句子；文件里没有的内容，会直接告诉您没有找到。"
-        )
-        history = gr.State([])
-        last = gr.State(None)
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=340):
-                # Messages are plain text: no markdown (a user's [link](…) or ![image](…) stays text), no LaTeX.
-                chatbot = gr.Chatbot(
-                    label="对话", show_label=False, height=560, buttons=["copy"], feedback_options=None,
-                    elem_id="pq-chat", placeholder="请在下方输入问题，或点击示例问题。",
-                    render_markdown=False, latex_delimiters=[],
-                )
-                with gr.Row(equal_height=True):
-                    msg = gr.Textbox(
-                        show_label=False, placeholder="请输入您的问题，按回车发送", scale=5, min_width=200,
-                        lines=1, max_lines=6, container=False, elem_id="pq-input",
-                    )
-                    send = gr.Button("发送", variant="primary", scale=1, min_width=70, elem_id="pq-send")
-                with gr.Row(equal_height=True):
-                    scope = gr.Dropdown(
-                        choices=scope_choices(pipeline), value=ALL, show_label=False, container=False, scale=4,
-                        min_width=200, elem_id="pq-scope",
-                    )
-                    clear_btn = gr.Button("清空", scale=1, min_width=70, elem_id="pq-clear")
-                with gr.Row(equal_height=True):
-                    up = gr.Button("👍 有帮助", scale=1, min_width=90, elem_id="pq-up")
-                    down = gr.Button("👎 没帮助", scale=1, min_width=90, elem_id="pq-down")
-                    comment = gr.Textbox(
-                        show_label=False, placeholder="可选：补充说明（随评价一起提交）", scale=3, min_width=160,
-                        container=False, elem_id="pq-comment",
-                    )
-                status = gr.Markdown("", elem_id="pq-feedback-status")
-            with gr.Column(scale=2, min_width=300):
-                sources = gr.HTML(
-                    render.PLACEHOLDER, elem_id="pq-sources",
-                    css_template=render.SOURCES_CSS, js_on_load=None, container=True, padding=True,
-                )
-        gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[msg], label="示例问题（点击填入输入框）")
-
-        outputs = [msg, chatbot, history, sources, last, status]
-        for event in (msg.submit, send.click):
-            event(respond, [msg, chatbot, history, scope], outputs, api_visibility="private")
-        up.click(lambda lst, c: vote("up", lst, c), [last, comment], [status, comment], api_visibility="private")
-        down.click(lambda lst, c: vote("down", lst, c), [last, comment], [status, comment], api_visibility="private")
-        cleared = [chatbot, history, sources, last, status, comment, msg]
-        clear_btn.click(clear, None, cleared, api_visibility="private")
-        chatbot.clear(clear, None, cleared, api_visibility="private")  # the chat's own 🗑 button
+        chat_page(pipeline, chat)  # one page today; an admin page would sit beside it (gr.Tab)
         gr.api(answer_api, api_name="answer")
-    demo.queue(default_concurrency_limit=4)
+    demo.queue(default_concurrency_limit=settings.answer_concurrency)
     return demo
 
 
-def launch_options(settings: Settings) -> dict[str, Any]:
+def chat_page(pipeline: Pipeline, chat: ChatHandlers) -> None:
+    """The chat page's components and events, inside the caller's ``gr.Blocks``."""
+
+    def vote(records: list[Any], comment: str, like: gr.LikeData) -> tuple[str, str]:
+        return chat.vote(like, records, comment)
+
+    gr.Markdown(INTRO)
+    history = gr.State([])
+    records = gr.State([])  # one per chat message: None, or the answer's JSON with its id (ui/chat.py)
+    next_id = gr.State(0)
+    # "查看原文": the whole document, floating over the page (ui/document_view.py, ui/page_script.py).
+    with gr.Column(visible=False, elem_id="pq-doc-panel") as doc_panel:
+        with gr.Row(equal_height=True, elem_id="pq-doc-head"):
+            gr.Markdown("**原文**（依据的段落已框出，支持答案的句子以黄色标出）")
+            doc_close = gr.Button("关闭", size="sm", scale=0, min_width=70, elem_id="pq-doc-close")
+        doc_html = gr.HTML("", elem_id="pq-doc", css_template=DOCUMENT_CSS, container=False)
+    doc_request = gr.Textbox(visible="hidden", elem_id="pq-doc-request")
+    doc_go = gr.Button("open", visible="hidden", elem_id="pq-doc-go")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=340):
+            # Messages are our own escaped HTML: no markdown (a user's [link](…) or ![image](…) stays
+            # text), no LaTeX. 👍/👎 under each answer is the chat's own like/dislike (.like below).
+            chatbot = gr.Chatbot(
+                label="对话", show_label=False, height=560, buttons=["copy"],
+                feedback_options=("Like", "Dislike"), elem_id="pq-chat",
+                placeholder="请在下方输入问题，或点击示例问题。", render_markdown=False, latex_delimiters=[],
+            )
+            retry = gr.Button(RETRY_ALL, visible=False, variant="secondary", elem_id="pq-retry")
+            with gr.Row(equal_height=True, elem_id="pq-ask-row"):
+                msg = gr.Textbox(
+                    show_label=False, placeholder="请输入您的问题，按回车发送", scale=5, min_width=200,
+                    lines=1, max_lines=6, container=False, elem_id="pq-input",
+                )
+                send = gr.Button("发送", variant="primary", scale=1, min_width=70, elem_id="pq-send")
+            with gr.Row(equal_height=True):
+                scope = gr.Dropdown(
+                    choices=scope_choices(pipeline), value=ALL, show_label=False, container=False, scale=4,
+                    min_width=200, elem_id="pq-scope",
+                )
+                clear_btn = gr.Button("清空", scale=1, min_width=70, elem_id="pq-clear")
+            comment = gr.Textbox(
+                show_label=False, placeholder="可选：补充说明，随下一次 👍/👎 一起提交", container=False,
+                elem_id="pq-comment",
+            )
+            status = gr.Markdown("", elem_id="pq-feedback-status")
+        with gr.Column(scale=2, min_width=300, elem_id="pq-side"):
+            sources = gr.HTML(
+                render.PLACEHOLDER, elem_id="pq-sources",
+                css_template=render.SOURCES_CSS, js_on_load=None, container=True, padding=True,
+            )
+    # Our own buttons, not gr.Examples: its chips cut a long question off ("…share of GD...").
+    gr.Markdown("示例问题（点击填入输入框）")
+    with gr.Row(elem_id="pq-examples"):
+        for question in EXAMPLES:
+            chip = gr.Button(question, size="sm", min_width=160, elem_classes=["pq-example"])
+            chip.click(lambda q=question: q, None, msg, api_visibility="private")
+
+    ask_inputs = [msg, chatbot, records, history, scope, next_id]
+    ask_outputs = [msg, chatbot, records, history, next_id, sources, status, retry]
+    for event in (msg.submit, send.click):
+        event(chat.respond, ask_inputs, ask_outputs, api_visibility="private")
+    # "在全部文件中查找": the filter back to all documents, and the last question asked again.
+    retry.click(
+        lambda recs: (ALL, chat.last_question(recs)), [records], [scope, msg],
+        api_visibility="private",
+    ).then(chat.respond, ask_inputs, ask_outputs, api_visibility="private")
+    chatbot.like(vote, [records, comment], [status, comment], api_visibility="private")
+    doc_go.click(chat.view_document, [doc_request, records], [doc_panel, doc_html], api_visibility="private").then(
+        None, js=SCROLL_TO_PASSAGE_JS
+    )
+    doc_close.click(lambda: gr.update(visible=False), None, doc_panel, api_visibility="private")
+
+    def clear() -> tuple[Any, ...]:
+        """Outputs: chat, records, history, sources, status, comment, input, scope, retry, document panel."""
+        return [], [], [], render.PLACEHOLDER, "", "", "", ALL, gr.update(visible=False), gr.update(visible=False)
+
+    cleared = [chatbot, records, history, sources, status, comment, msg, scope, retry, doc_panel]
+    clear_btn.click(clear, None, cleared, api_visibility="private")
+
+
+def launch_options(settings: Settings, pipeline: Pipeline | None = None) -> dict[str, Any]:
     """Keyword arguments for ``demo.launch``: our CSS, no share link, only the API page in the footer, and the
     request limits (every HTTP body, Gradio's own upload limit). ``show_error`` lets Gradio's own rejections
     (too few arguments, a value not among a dropdown's choices) reach the client as a message; our handlers
-    catch everything else themselves."""
+    catch everything else themselves. With a pipeline, the same server also serves the OpenAI-compatible API
+    (ui/openai_api.py), its routes given to the FastAPI app Gradio creates."""
+    api_routes = openai_api.routes(pipeline, settings) if pipeline is not None else []
     return {
-        "css": CSS,
+        "css": PAGE_CSS,
+        "js": PAGE_JS,
         "share": False,
         "footer_links": ["api"],
         "show_error": True,
         "max_file_size": settings.max_upload_bytes,
         "app_kwargs": {
+            "routes": api_routes,
             "middleware": [
                 Middleware(
                     BodyLimit,

@@ -19,7 +19,8 @@ def run_serve(args: argparse.Namespace) -> int:
     demo = create_app(pipeline)
     url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}/"
     print(f"policyqa 已就绪：{url}  （Ctrl+C 退出）", flush=True)
-    demo.launch(server_name=args.host, server_port=args.port, inbrowser=False, quiet=True, **launch_options(settings))
+    options = launch_options(settings, pipeline)
+    demo.launch(server_name=args.host, server_port=args.port, inbrowser=False, quiet=True, **options)
     return 0
 
 

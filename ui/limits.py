@@ -20,6 +20,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 UPLOAD_SLACK = 64 * 1024  # multipart headers around an uploaded file
+OPENAI_PREFIX = "/v1/"
 
 
 def too_large_message(limit: int) -> str:
@@ -51,7 +52,7 @@ class BodyLimit:
         limit = self.limit_for(scope.get("path", ""))
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await _refuse(send, limit)
+            await _refuse(send, limit, scope.get("path", ""))
             return
         received = 0
         started = False
@@ -74,12 +75,18 @@ class BodyLimit:
             await self.app(scope, counted_receive, tracked_send)
         except _TooLarge:
             if not started:
-                await _refuse(send, limit)
+                await _refuse(send, limit, scope.get("path", ""))
 
 
-async def _refuse(send: Send, limit: int) -> None:
+async def _refuse(send: Send, limit: int, path: str) -> None:
     message = too_large_message(limit)
-    body = json.dumps({"error": message, "detail": message}, ensure_ascii=False).encode("utf-8")
+    # The OpenAI-compatible API (/v1/...) answers in OpenAI's error shape, which its clients read.
+    if path.startswith(OPENAI_PREFIX):
+        error: dict[str, Any] = {"error": {"message": message, "type": "invalid_request_error",
+                                           "code": "request_too_large", "param": None}}
+    else:
+        error = {"error": message, "detail": message}
+    body = json.dumps(error, ensure_ascii=False).encode("utf-8")
     await send(
         {
             "type": "http.response.start",

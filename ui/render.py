@@ -7,6 +7,7 @@ markdown (the chat renders no markdown), and the sources panel wraps only the su
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 
 from qa.types import Answer, Citation, Hit
@@ -26,9 +27,32 @@ RELATED_COUNT = 3
 RELATED_CHARS = 240
 
 
+_LIST_LIKE = re.compile(r"^(\s*)(\d+)([.)])", re.MULTILINE)
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
 def as_text(text: str) -> str:
-    """Text for the chat, which shows messages as sanitised HTML without markdown: escaped, line breaks kept."""
-    return html.escape(text, quote=False)
+    """Text for the chat, which shows messages as sanitised HTML without markdown: escaped, line breaks kept.
+
+    A line of document text that begins "7." or "18)" is a numbered clause, not a list: the dot is written as
+    an entity so that no markdown pass (the chat's, or a front-end's) turns the line into an ordered list."""
+    return _LIST_LIKE.sub(lambda m: f"{m[1]}{m[2]}&#{ord(m[3])};", html.escape(text, quote=False))
+
+
+def linked_markers(shown: str, answer_id: int, numbers: Iterable[int]) -> str:
+    """Already escaped chat text with each cited ``[n]`` a link to its source card (ui/page_script.py follows it).
+
+    The chat's sanitiser drops data-* attributes, so the answer and the number travel in the link's href (and in
+    class names for the sources under the answer)."""
+    cited = set(numbers)
+
+    def link(m: re.Match[str]) -> str:
+        n = int(m[1])
+        if n not in cited:
+            return m[0]
+        return f'<a class="pq-cite" href="#pq-cite-{answer_id}-{n}">[{n}]</a>'
+
+    return _MARKER.sub(link, shown)
 
 
 def question_text(question: str) -> str:
@@ -79,31 +103,66 @@ def source_label(title: str, section: str) -> str:
     return label
 
 
-def _card(head: str, label: str, body: str) -> str:
+def _card(head: str, label: str, body: str, attrs: str = "", tail: str = "") -> str:
     return (
-        f'<div class="pq-source"><div class="pq-head"><span class="pq-n">{head}</span>'
-        f'<span class="pq-where">{label}</span></div><div class="pq-text">{body}</div></div>'
+        f'<div class="pq-source"{attrs}><div class="pq-head"><span class="pq-n">{head}</span>'
+        f'<span class="pq-where">{label}</span></div><div class="pq-text">{body}</div>{tail}</div>'
     )
 
 
-def citation_html(citation: Citation) -> str:
+def view_link(answer_id: int, n: int | str) -> str:
+    """"查看原文": asks the app for the whole document of citation ``n`` (or related passage ``"r<i>"``) of answer
+    ``answer_id``, by number only: the server looks the document up in its own record of that answer."""
+    return f'<a class="pq-view" href="#pq-view-{answer_id}-{n}" role="button">查看原文</a>'
+
+
+def citation_html(citation: Citation, answer_id: int | None = None) -> str:
     chunk = citation.hit.chunk
+    attrs, tail = "", ""
+    if answer_id is not None:
+        attrs = f' id="pq-src-{citation.n}" data-answer="{answer_id}" data-n="{citation.n}"'
+        tail = f'<div class="pq-actions">{view_link(answer_id, citation.n)}</div>'
     return _card(f"[{citation.n}]", source_label(chunk.title, chunk.section_label),
-                 highlight(chunk.text, citation.highlights))
+                 highlight(chunk.text, citation.highlights), attrs, tail)
 
 
-def related_html(hits: Sequence[Hit]) -> str:
+def inline_sources(answer: Answer, answer_id: int) -> str:
+    """The sources under an answer in the chat (shown on a phone): one line each, the passage when opened."""
+    items = []
+    for c in answer.citations:
+        chunk = c.hit.chunk
+        items.append(
+            f'<details class="pq-inline-item pq-n-{c.n}"><summary><b>[{c.n}]</b> '
+            f'{source_label(chunk.title, chunk.section_label)}</summary>'
+            f'<div class="pq-inline-text">{highlight(chunk.text, c.highlights)}</div>'
+            f"{view_link(answer_id, c.n)}</details>"
+        )
+    if not items:
+        return ""
+    head = f'<div class="pq-inline pq-a-{answer_id}"><div class="pq-inline-title">来源</div>'
+    return head + "".join(items) + "</div>"
+
+
+def related_html(hits: Sequence[Hit], answer_id: int | None = None) -> str:
     cards = []
     for i, hit in enumerate(hits[:RELATED_COUNT], 1):
         text = hit.chunk.text
         if len(text) > RELATED_CHARS:
             text = text[:RELATED_CHARS] + "……"
-        cards.append(_card(f"({i})", source_label(hit.chunk.title, hit.chunk.section_label), html.escape(text)))
+        tail = f'<div class="pq-actions">{view_link(answer_id, f"r{i}")}</div>' if answer_id is not None else ""
+        cards.append(_card(f"({i})", source_label(hit.chunk.title, hit.chunk.section_label), html.escape(text),
+                           tail=tail))
     return "".join(cards)
 
 
-def sources_html(answer: Answer | None) -> str:
-    """The sources panel for one answer."""
+def related_records(hits: Sequence[Hit]) -> list[dict]:
+    """The related passages of a refusal as the session keeps them, for their "查看原文" (no highlights)."""
+    keys = ("doc", "title", "section", "text", "start", "end")
+    return [{**{k: h.to_json()[k] for k in keys}, "highlights": []} for h in hits[:RELATED_COUNT]]
+
+
+def sources_html(answer: Answer | None, answer_id: int | None = None) -> str:
+    """The sources panel for one answer (``answer_id`` makes its cards targets of the answer's [n] links)."""
     if answer is None:
         return PLACEHOLDER
     if answer.error:
@@ -111,8 +170,10 @@ def sources_html(answer: Answer | None) -> str:
     if answer.refused:
         if not answer.passages:
             return _note("文件中没有找到相关内容。")
-        return '<div class="pq-title">可能相关的内容</div>' + related_html(answer.passages)
-    return '<div class="pq-title">来源</div>' + "".join(citation_html(c) for c in answer.citations)
+        return '<div class="pq-title">可能相关的内容</div>' + related_html(answer.passages, answer_id)
+    cards = "".join(citation_html(c, answer_id) for c in answer.citations)
+    panel = f' data-answer="{answer_id}"' if answer_id is not None else ""
+    return f'<div class="pq-panel"{panel}><div class="pq-title">来源</div>{cards}</div>'
 
 
 SOURCES_CSS = """
@@ -124,4 +185,6 @@ SOURCES_CSS = """
 .pq-n { font-weight: 700; color: var(--color-accent); margin-right: 6px; }
 .pq-text { font-size: 14px; line-height: 1.75; white-space: pre-wrap; overflow-wrap: anywhere; }
 .pq-text mark { background: #fde68a; color: inherit; padding: 1px 0; border-radius: 2px; }
+.pq-actions { margin-top: 6px; font-size: 13px; }
+.pq-view { color: var(--color-accent); cursor: pointer; }
 """
