@@ -30,6 +30,7 @@ class Chunk:
     end: int
     text: str  # what a person reads
     region: str = ""
+    page: int | None = None  # 1-based page where the passage starts (PDF), None for formats without pages
 
     @property
     def section_label(self) -> str:
@@ -133,7 +134,7 @@ def chunk_document(doc: Document, params: ChunkingParams) -> list[Chunk]:
             strip_whitespace=True,
         )
         spans, sections = [], []
-        for block in _blocks(parse_structure(doc.clean)):
+        for block in _blocks(parse_structure(doc.clean, doc.headings)):
             body = text[block.start : block.end]
             for span in _merge_tiny(_locate(splitter.split_text(body), body, block.start)):
                 spans.append(span)
@@ -155,6 +156,7 @@ def chunk_document(doc: Document, params: ChunkingParams) -> list[Chunk]:
                 end=end,
                 text=piece,
                 region=doc.meta.region,
+                page=doc.page_at(start),
             )
         )
     return chunks
