@@ -10,6 +10,7 @@ from index.loaders import LoadedText, Unreadable
 _MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta ")
 _MD_HEADING = re.compile(r"(?m)^#{1,6}\s+")
 _ROW = re.compile(r"(?m)^\|\s*(.*?)\s*\|\s*$")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!~|<>])")  # markdown escapes trafilatura adds to literal text
 _RULE = re.compile(r"(?m)^\|?(?:\s*:?-{3,}:?\s*\|)+\s*$\n?")
 
 
@@ -17,7 +18,8 @@ def _tidy(text: str) -> str:
     """trafilatura's markdown-like output as plain lines: heading marks dropped, table rows as cells."""
     text = _RULE.sub("", text)
     text = _MD_HEADING.sub("", text)
-    return _ROW.sub(lambda m: re.sub(r"\s*\|\s*", " | ", m.group(1)), text)
+    text = _ROW.sub(lambda m: re.sub(r"\s*\|\s*", " | ", m.group(1)), text)
+    return _ESCAPE.sub(r"\1", text)
 
 
 class HtmlLoader:

@@ -28,8 +28,10 @@ _SUPPLEMENT_PAIRS = (
     "⺱罓⺲罒⺳㓁⺹耂⺺肀⺾艹⺿艹⻂衤⻃覀⻄西⻅见⻆角⻈讠⻉贝⻋车⻌辶⻍辶⻎辶⻐钅⻑長⻒镸⻓长⻔门⻖阝⻘青⻙韦"
     "⻚页⻛风⻜飞⻝食⻟飠⻠饣⻢马⻣骨⻤鬼⻥鱼⻦鸟⻧卤⻨麦⻩黄⻪黾⻫斉⻬齐⻭歯⻮齿⻯竜⻰龙⻱龜⻲亀"
 )
-_RADICALS = {ord(_SUPPLEMENT_PAIRS[i]): _SUPPLEMENT_PAIRS[i + 1] for i in range(0, len(_SUPPLEMENT_PAIRS), 2)}
-_RADICALS.update({cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0x2F00, 0x2FD6)})
+GLYPH_FIXES = {ord(_SUPPLEMENT_PAIRS[i]): _SUPPLEMENT_PAIRS[i + 1] for i in range(0, len(_SUPPLEMENT_PAIRS), 2)}
+GLYPH_FIXES.update({cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0x2F00, 0x2FD6)})
+# The same glyph sharing turns the dash of Chinese text (——, U+2014) into the horizontal bar (U+2015).
+GLYPH_FIXES[0x2015] = "\u2014"
 
 _PAGE_NUMBER = re.compile(
     r"^[-—–_·\s]*(?:第\s*)?[0-9０-９]{1,4}\s*(?:页)?(?:\s*[/／]\s*[0-9]{1,4})?[-—–_·\s]*$"
@@ -125,7 +127,7 @@ class PdfLoader:
                     opened = 0
                 if not opened:
                     raise Unreadable("encrypted PDF (needs a password); save an unprotected copy")
-            texts = [(page.extract_text() or "").translate(_RADICALS) for page in reader.pages]
+            texts = [(page.extract_text() or "").translate(GLYPH_FIXES) for page in reader.pages]
         except Unreadable:
             raise
         except Exception as exc:  # pypdf raises many kinds on broken files; each is a damaged PDF to the user
