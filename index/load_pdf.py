@@ -68,8 +68,17 @@ def _drop_running(pages: list[list[str]]) -> list[list[str]]:
     out = []
     for lines in pages:
         kept = list(lines)
-        for edge in (range(min(EDGE_LINES, len(kept))), range(len(kept) - 1, max(len(kept) - 1 - EDGE_LINES, -1), -1)):
-            drop = {i for i in edge if _key(kept[i]) in running or _PAGE_NUMBER.match(kept[i].strip())}
+        dropped: set[str] = set()
+        # The bottom first: a running header that repeats the title is printed on the first page too, and there
+        # the title line itself (at the top) must stay. Each running line is dropped once per page.
+        for top in (False, True):
+            edge = range(min(EDGE_LINES, len(kept))) if top else range(max(0, len(kept) - EDGE_LINES), len(kept))
+            drop = set()
+            for i in edge:
+                key = _key(kept[i])
+                if _PAGE_NUMBER.match(kept[i]) or (key in running and key not in dropped):
+                    drop.add(i)
+                    dropped.add(key)
             kept = [line for i, line in enumerate(kept) if i not in drop]
         out.append(kept)
     return out

@@ -123,7 +123,13 @@ def load_bytes(name: str, data: bytes) -> LoadedText:
     """The text of a file called ``name`` with contents ``data``; raises Unreadable with the reason."""
     if not data:
         raise Unreadable("empty (0 bytes)")
-    return pick_loader(name, data).load(data)
+    loader = pick_loader(name, data)
+    try:
+        return loader.load(data)
+    except Unreadable:
+        raise
+    except Exception as exc:  # a library's bug on a strange file skips that file, never the whole build
+        raise Unreadable(f"the {loader.format} reader failed ({exc.__class__.__name__}: {str(exc)[:120]})") from exc
 
 
 @dataclass(frozen=True)
