@@ -326,3 +326,32 @@ def previous_indexed(index_dir: Path) -> dict[tuple[str, str], str]:
         return {(name, d["sha256"]): d["indexed"] for name, d in docs.items() if d.get("indexed")}
     except (IndexProblem, OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
+
+
+def list_documents(index_dir: Path) -> dict:
+    """The current build's documents (file, title, issuer, number, date, year, draft, format, chunks, indexed)
+    and skipped files, read from its manifest and documents.json without loading vectors or a model."""
+    build, manifest = read_manifest(index_dir)
+    try:
+        docs = json.loads((build / DOCUMENTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexDamaged(f"{build / DOCUMENTS} is unreadable; run `policyqa index --rebuild`") from exc
+    counts = manifest.get("documents", {})
+    rows = []
+    for name, d in sorted(docs.items()):
+        meta = d.get("meta", {})
+        rows.append(
+            {
+                "file": name,
+                "title": meta.get("title", ""),
+                "issuer": meta.get("issuer", ""),
+                "number": meta.get("number", ""),
+                "date": meta.get("date", ""),
+                "year": meta.get("year"),
+                "draft": bool(meta.get("draft")),
+                "format": d.get("format", "text"),
+                "chunks": counts.get(name, {}).get("chunks", 0),
+                "indexed": d.get("indexed", ""),
+            }
+        )
+    return {"build": build.name, "documents": rows, "skipped": manifest.get("skipped", [])}
