@@ -31,6 +31,12 @@ class Chunk:
     text: str  # what a person reads
     region: str = ""
     page: int | None = None  # 1-based page where the passage starts (PDF), None for formats without pages
+    number: str = ""  # the document's number (发文字号), for citations
+
+    @property
+    def where(self) -> str:
+        """The document number and page for a citation ("教科技厅〔2020〕1号 · 第3页"), or ""."""
+        return " · ".join(p for p in (self.number, f"第{self.page}页" if self.page else "") if p)
 
     @property
     def section_label(self) -> str:
@@ -157,6 +163,7 @@ def chunk_document(doc: Document, params: ChunkingParams) -> list[Chunk]:
                 text=piece,
                 region=doc.meta.region,
                 page=doc.page_at(start),
+                number=doc.meta.number,
             )
         )
     return chunks

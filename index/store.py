@@ -92,6 +92,7 @@ def chunk_to_json(c: Chunk, text_hash: str) -> str:
             "text": c.text,
             "region": c.region,
             "page": c.page,
+            "number": c.number,
             "hash": text_hash,
         },
         ensure_ascii=False,
@@ -110,6 +111,7 @@ def chunk_from_json(line: str) -> tuple[Chunk, str]:
         text=d["text"],
         region=d.get("region", ""),
         page=d.get("page"),
+        number=d.get("number", ""),
     )
     return chunk, d["hash"]
 

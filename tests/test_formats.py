@@ -237,3 +237,13 @@ def test_pdf_collection_indexes_and_answers_with_pages(collections, tmp_path, se
             answered += 1
             assert all(c.hit.chunk.page for c in answer.citations)
     assert answered >= 5, f"{answered}/{len(questions)} answered with all facts"
+    # The header's metadata filters the collection and shows in citations with the page.
+    from qa.filters import select_documents
+    from ui.render import citation_html
+
+    only = select_documents(pipeline.index.documents, issuer="教育部", year=2020)
+    assert only == {f"{NOTICE}.pdf"}
+    answer = pipeline.answer("数据安全有哪些要求？", docs=only)
+    assert answer.citations and {c.hit.chunk.doc for c in answer.citations} == set(only)
+    card = citation_html(answer.citations[0])
+    assert "教科技厅〔2020〕1号" in card and re.search(r"第\d+页", card)

@@ -71,11 +71,13 @@ def highlight(text: str, spans: Iterable[Sequence[int]]) -> str:
     return "".join(out)
 
 
-def source_label(title: str, section: str) -> str:
-    """《title》 › section path, escaped."""
+def source_label(title: str, section: str, where: str = "") -> str:
+    """《title》 › section path （document number · page）, escaped."""
     label = f"《{html.escape(title)}》"
     if section:
         label += html.escape(SECTION_SEP + section)
+    if where:
+        label += html.escape(f"（{where}）")
     return label
 
 
@@ -88,7 +90,7 @@ def _card(head: str, label: str, body: str) -> str:
 
 def citation_html(citation: Citation) -> str:
     chunk = citation.hit.chunk
-    return _card(f"[{citation.n}]", source_label(chunk.title, chunk.section_label),
+    return _card(f"[{citation.n}]", source_label(chunk.title, chunk.section_label, chunk.where),
                  highlight(chunk.text, citation.highlights))
 
 
@@ -98,7 +100,8 @@ def related_html(hits: Sequence[Hit]) -> str:
         text = hit.chunk.text
         if len(text) > RELATED_CHARS:
             text = text[:RELATED_CHARS] + "……"
-        cards.append(_card(f"({i})", source_label(hit.chunk.title, hit.chunk.section_label), html.escape(text)))
+        label = source_label(hit.chunk.title, hit.chunk.section_label, hit.chunk.where)
+        cards.append(_card(f"({i})", label, html.escape(text)))
     return "".join(cards)
 
 
