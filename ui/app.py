@@ -193,6 +193,10 @@ def create_app(pipeline: Pipeline) -> gr.Blocks:
         clear_btn.click(clear, None, cleared, api_visibility="private")
         chatbot.clear(clear, None, cleared, api_visibility="private")  # the chat's own 🗑 button
         gr.api(answer_api, api_name="answer")
+    if settings.admin_token:  # the staff page "文件管理" (ui/admin.py) exists only when a token is set
+        from ui.admin import add_admin_page
+
+        add_admin_page(demo, pipeline)
     demo.queue(default_concurrency_limit=4)
     return demo
 
