@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from index.textnorm import fold_width
 from tests.test_faults import DOC_A, DOC_B, write_docs
 
 SEEDS = REPO_ROOT / "seeds"
+if not shutil.which("chromium"):
+    pytest.skip("Chromium is not installed (make browser): the PDFs are printed with it", allow_module_level=True)
 NOTICE = "004_9d795c24274e5595"  # the seed with a full GB/T 9704 header (letterhead, number, date)
 
 
