@@ -4,7 +4,11 @@ the same session while 20 questions are being asked through the API."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +20,7 @@ import pytest
 from bench.common import api_call
 from index.builder import build_index
 from index.collection import CollectionError, add_document, collection_lock, remove_document, safe_name
+from index.settings import REPO_ROOT
 from index.store import list_documents, load_index
 from qa.live import LivePipeline
 from qa.pipeline import Pipeline
@@ -91,6 +96,15 @@ def test_two_admins_at_once_both_land(tmp_path, settings, embedder) -> None:
     loaded = load_index(s.index_dir, expect_of(embedder))
     assert set(loaded.documents) == {"a.txt", "x.txt", "y.txt"}
     assert [d["file"] for d in list_documents(s.index_dir)["documents"]] == ["a.txt", "x.txt", "y.txt"]
+    # `policyqa docs` lists the same collection from the shell, without loading the model.
+    env = dict(os.environ, POLICYQA_INDEX_DIR=str(s.index_dir), POLICYQA_SEEDS_DIR=str(seeds))
+    docs = subprocess.run([sys.executable, "-m", "qa.cli", "docs"], env=env, capture_output=True, text=True,
+                          cwd=REPO_ROOT, timeout=120)
+    assert docs.returncode == 0, docs.stderr
+    assert "关于加强数据安全管理的通知x" in docs.stdout and "x.txt" in docs.stdout and "3 documents" in docs.stdout
+    listed = subprocess.run([sys.executable, "-m", "qa.cli", "docs", "--json"], env=env, capture_output=True,
+                            text=True, cwd=REPO_ROOT, timeout=120)
+    assert [d["format"] for d in json.loads(listed.stdout)["documents"]] == ["text"] * 3
 
 
 # --- in a real browser -----------------------------------------------------------------------------------------
