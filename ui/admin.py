@@ -104,20 +104,20 @@ def add_admin_page(demo: gr.Blocks, pipeline: Any) -> None:
     with demo.route("文件管理", "/admin"):
         gr.Markdown("## 文件管理")
         with gr.Row(equal_height=True):
-            token = gr.Textbox(label="管理令牌", type="password", scale=4, elem_id="pq-admin-token")
+            token = gr.Textbox(label="管理令牌", type="password", scale=3, elem_id="pq-admin-token")
             unlock_btn = gr.Button("解锁", scale=1, elem_id="pq-admin-unlock")
         status = gr.Markdown(LOCKED, elem_id="pq-admin-status")
         with gr.Column(visible=False) as panel:
             table = gr.Dataframe(headers=HEADERS, value=[], interactive=False, wrap=True, elem_id="pq-admin-docs")
-            with gr.Row(equal_height=True):
+            with gr.Row(equal_height=False):
                 file = gr.File(
                     label=f"上传文件（PDF、Word .docx、网页 .html、文本 .txt；不超过 {upload_limit // 1024:,} KB）",
-                    file_count="single", type="filepath", elem_id="pq-admin-file",
+                    file_count="single", type="filepath", elem_id="pq-admin-file", scale=3, height=140,
                 )
-                upload_btn = gr.Button("上传并更新索引", variant="primary", elem_id="pq-admin-upload")
-            with gr.Row(equal_height=True):
-                chosen = gr.Dropdown(label="删除文件", choices=[], elem_id="pq-admin-remove-name")
-                remove_btn = gr.Button("删除并更新索引", variant="stop", elem_id="pq-admin-remove")
+                upload_btn = gr.Button("上传并更新索引", variant="primary", elem_id="pq-admin-upload", scale=1)
+            with gr.Row(equal_height=False):
+                chosen = gr.Dropdown(label="删除文件", choices=[], elem_id="pq-admin-remove-name", scale=3)
+                remove_btn = gr.Button("删除并更新索引", variant="stop", elem_id="pq-admin-remove", scale=1)
         unlock_btn.click(unlock, [token], [panel, table, chosen, status], api_visibility="private")
         token.submit(unlock, [token], [panel, table, chosen, status], api_visibility="private")
         # One change at a time in this process (the collection lock covers other processes).
