@@ -16,7 +16,7 @@ import numpy as np
 
 from index import store
 from index.chunking import Chunk, ChunkingParams, chunk_document
-from index.documents import read_seeds
+from index.documents import candidate_files, read_seeds
 from index.embedder import Embedder
 from index.keyword_store import KeywordStore
 from index.progress import progress_bar
@@ -82,7 +82,7 @@ def build_index(
     store.check_index_dir(settings.index_dir)  # now, not after the embedding
     scan = read_seeds(settings.seeds_dir, allow_symlinks=settings.allow_seed_symlinks)
     if not scan.documents:
-        raise RuntimeError(f"no readable .txt/.md documents in {settings.seeds_dir}")
+        raise RuntimeError(f"no readable documents in {settings.seeds_dir}")
     params = chunking_params(settings)
     chunks = [
         c
@@ -94,6 +94,7 @@ def build_index(
     texts = [c.context_text for c in chunks]
     hashes = [text_hash(info.checksum, t) for t in texts]
     cache = {} if rebuild else store.previous_vectors(settings.index_dir, info.checksum)
+    indexed = {} if rebuild else store.previous_indexed(settings.index_dir)
     missing = [i for i, h in enumerate(hashes) if h not in cache]
     fresh = _embed(embedder, [texts[i] for i in missing], settings.embed_batch_size, progress)
     vectors = np.zeros((len(chunks), info.dimension), dtype=np.float32)
@@ -111,7 +112,7 @@ def build_index(
     build_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
     folder = store.new_build_folder(settings.index_dir, build_id)
     try:
-        written = _write_build(folder, scan, chunks, hashes, vectors, vector_store, keywords)
+        written = _write_build(folder, scan, chunks, hashes, vectors, vector_store, keywords, indexed)
         written += sentences.save(folder)
         manifest = {
             "schema_version": store.SCHEMA_VERSION,
@@ -184,14 +185,21 @@ def _write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def _write_build(folder, scan, chunks, hashes, vectors, vector_store, keywords) -> list[str]:
+def _write_build(folder, scan, chunks, hashes, vectors, vector_store, keywords, indexed) -> list[str]:
+    now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     (folder / store.CHUNKS).write_text(
         "\n".join(store.chunk_to_json(c, h) for c, h in zip(chunks, hashes, strict=True)) + "\n", encoding="utf-8"
     )
     _write_json(
         folder / store.DOCUMENTS,
         {
-            d.name: {"meta": dataclasses.asdict(d.meta), "sha256": d.sha256, "clean_text": d.clean.text}
+            d.name: {
+                "meta": dataclasses.asdict(d.meta),
+                "sha256": d.sha256,
+                "clean_text": d.clean.text,
+                "format": d.format,
+                "indexed": indexed.get((d.name, d.sha256), now),  # unchanged documents keep their time
+            }
             for d in scan.documents
         },
     )
@@ -205,8 +213,8 @@ def _write_build(folder, scan, chunks, hashes, vectors, vector_store, keywords) 
 def seeds_changed(settings: Settings, manifest: dict) -> list[str]:
     """Names of documents added, removed or edited since the index was built."""
     scan_hashes = {}
-    for path in sorted(settings.seeds_dir.iterdir()) if settings.seeds_dir.is_dir() else []:
-        if path.suffix.lower() in {".txt", ".md"} and path.is_file():
+    for path in candidate_files(settings.seeds_dir) if settings.seeds_dir.is_dir() else []:
+        if path.is_file():
             try:
                 scan_hashes[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
             except OSError:

@@ -30,6 +30,13 @@ class Chunk:
     end: int
     text: str  # what a person reads
     region: str = ""
+    page: int | None = None  # 1-based page where the passage starts (PDF), None for formats without pages
+    number: str = ""  # the document's number (发文字号), for citations
+
+    @property
+    def where(self) -> str:
+        """The document number and page for a citation ("教科技厅〔2020〕1号 · 第3页"), or ""."""
+        return " · ".join(p for p in (self.number, f"第{self.page}页" if self.page else "") if p)
 
     @property
     def section_label(self) -> str:
@@ -133,7 +140,7 @@ def chunk_document(doc: Document, params: ChunkingParams) -> list[Chunk]:
             strip_whitespace=True,
         )
         spans, sections = [], []
-        for block in _blocks(parse_structure(doc.clean)):
+        for block in _blocks(parse_structure(doc.clean, doc.headings)):
             body = text[block.start : block.end]
             for span in _merge_tiny(_locate(splitter.split_text(body), body, block.start)):
                 spans.append(span)
@@ -155,6 +162,8 @@ def chunk_document(doc: Document, params: ChunkingParams) -> list[Chunk]:
                 end=end,
                 text=piece,
                 region=doc.meta.region,
+                page=doc.page_at(start),
+                number=doc.meta.number,
             )
         )
     return chunks

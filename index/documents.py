@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import codecs
+import bisect
 import hashlib
 import logging
-import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.cleaning import CleanText, clean
+from index.loaders import Unreadable, load_bytes
+from index.officialdoc import OfficialHeader, read_header
 
 log = logging.getLogger("policyqa.index")
 
-DOC_SUFFIXES = (".txt", ".md")
 CATALOG_FILE = "catalog.toml"
 MAX_DOC_BYTES = 20 * 1024 * 1024
 OUTSIDE_HINT = " (set POLICYQA_ALLOW_SEED_SYMLINKS=1 to follow it)"
@@ -26,6 +26,9 @@ class DocMeta:
     issuer: str = ""
     region: str = ""
     year: int | None = None
+    number: str = ""  # 发文字号, e.g. 教科技厅〔2020〕1号
+    date: str = ""  # date of issue, ISO yyyy-mm-dd
+    draft: bool = False  # 征求意见稿 and other drafts
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,15 @@ class Document:
     name: str  # file name, the key evaluations and citations use
     meta: DocMeta
     sha256: str  # of the raw bytes
-    raw: str
+    raw: str  # the text the loader read (for PDF/Word/HTML: the extracted text)
     clean: CleanText
+    format: str = "text"
+    pages: tuple[int, ...] = ()  # cleaned-text offset where each page starts (PDF)
+    headings: dict[int, int] = field(default_factory=dict)  # cleaned line start -> level, from Word styles
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page of a cleaned-text offset, or None for formats without pages."""
+        return bisect.bisect_right(self.pages, offset) if self.pages else None
 
 
 @dataclass(frozen=True)
@@ -43,8 +53,11 @@ class SeedsScan:
     skipped: list[tuple[str, str]]  # (file name, reason)
 
 
-def load_catalog(folder: Path) -> tuple[dict[str, DocMeta], str | None]:
-    """Catalog entries by file name, and a warning if the catalog could not be read."""
+_CATALOG_FIELDS = {"title", "issuer", "region", "year", "number", "date", "draft"}
+
+
+def load_catalog_entries(folder: Path) -> tuple[dict[str, dict], str | None]:
+    """Catalog entries (the known fields only) by file name, and a warning if the catalog could not be read."""
     path = folder / CATALOG_FILE
     if not path.is_file():
         return {}, None
@@ -52,74 +65,43 @@ def load_catalog(folder: Path) -> tuple[dict[str, DocMeta], str | None]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         return {}, f"{path.name} could not be read ({exc}); titles are taken from the documents"
-    catalog = {}
+    entries: dict[str, dict] = {}
     for name, entry in data.items():
-        if isinstance(entry, dict) and entry.get("title"):
-            year = entry.get("year")
-            catalog[name] = DocMeta(
-                title=str(entry["title"]),
-                issuer=str(entry.get("issuer", "")),
-                region=str(entry.get("region", "")),
-                year=int(year) if isinstance(year, int) else None,
-            )
-    return catalog, None
-
-
-_LETTERHEAD = re.compile(r"(文件|〔\d{4}〕\s*\d+\s*号)$")
-
-
-def title_from_text(text: str, fallback: str) -> str:
-    """The document's first heading-like line: short, with enough Chinese or letters to be a title.
-
-    Letterheads ("教育部办公厅文件") and document numbers ("教科技厅〔2020〕1号") are not titles."""
-    for line in text.split("\n")[:15]:
-        line = line.strip().strip("#").strip()
-        meaningful = sum(ch.isalpha() for ch in line)
-        if _LETTERHEAD.search(line):
+        if not isinstance(entry, dict):
             continue
-        if meaningful >= 4 and len(line) <= 60 and not line.endswith(("：", ":", "。")):
-            return line
-    return fallback
+        kept: dict[str, object] = {}
+        for key, value in entry.items():
+            if key not in _CATALOG_FIELDS:
+                continue
+            if key == "year":
+                if isinstance(value, int) and not isinstance(value, bool):
+                    kept[key] = value
+            elif key == "draft":
+                if isinstance(value, bool):
+                    kept[key] = value
+            elif str(value).strip():
+                kept[key] = str(value).strip()
+        entries[name] = kept
+    return entries, None
 
 
-# UTF-32 first: its little-endian mark begins with UTF-16's. The codecs drop the mark.
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-_TEXT_CHAR = re.compile(r"[\t\n\r\x20-\x7e\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+def load_catalog(folder: Path) -> tuple[dict[str, DocMeta], str | None]:
+    """Catalog entries that give a title, as DocMeta, by file name; and a warning if the catalog is unreadable."""
+    entries, warning = load_catalog_entries(folder)
+    return {n: DocMeta(**{"title": "", **e}) for n, e in entries.items() if e.get("title")}, warning
 
 
-def _decode(data: bytes) -> str | None:
-    for bom, encoding in _BOMS:  # Windows editors save "Unicode" text as UTF-16 with a byte-order mark
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError:
-                return None
-    if b"\x00" in data:
-        return None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
-def _undecodable_reason(data: bytes) -> str:
-    """Why a file could not be read as text: UTF-16 without a byte-order mark is named, not called binary."""
-    sample = data[: 64 * 1024]
-    for encoding in ("utf-16-le", "utf-16-be"):
-        try:
-            text = sample[: len(sample) // 2 * 2].decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if text and len(_TEXT_CHAR.findall(text)) >= 0.9 * len(text):
-            return f"{encoding.upper()} text without a byte-order mark; save it as UTF-8"
-    return "binary or not UTF-8/GB18030 text"
+def merged_meta(entry: dict, read: OfficialHeader, fallback_title: str) -> DocMeta:
+    """What the catalog says, completed by what the document's own header says."""
+    return DocMeta(
+        title=str(entry.get("title") or read.title or fallback_title),
+        issuer=str(entry.get("issuer") or read.issuer),
+        region=str(entry.get("region", "")),
+        year=entry.get("year") or read.year,  # type: ignore[arg-type]
+        number=str(entry.get("number") or read.number),
+        date=str(entry.get("date") or read.date),
+        draft=bool(entry["draft"]) if "draft" in entry else read.draft,
+    )
 
 
 def _outside(path: Path, folder: Path) -> bool:
@@ -127,16 +109,34 @@ def _outside(path: Path, folder: Path) -> bool:
     return path.is_symlink() and not path.resolve().is_relative_to(folder.resolve())
 
 
+def candidate_files(folder: Path) -> list[Path]:
+    """Every file the seeds folder offers as a document: all but the catalog and hidden files."""
+    return sorted(p for p in folder.iterdir() if p.name != CATALOG_FILE and not p.name.startswith("."))
+
+
+def read_document(name: str, data: bytes, entry: dict | None = None) -> Document:
+    """One document from its file name and bytes; raises Unreadable with the reason it cannot be indexed."""
+    loaded = load_bytes(name, data)
+    cleaned = clean(loaded.text)
+    if not cleaned.text.strip():
+        raise Unreadable("empty")
+    where = cleaned.raw_offsets
+    pages = tuple(bisect.bisect_left(where, p) for p in loaded.pages)
+    headings = {bisect.bisect_left(where, s): level for s, _, level in loaded.headings}
+    meta = merged_meta(entry or {}, read_header(cleaned.text), Path(name).stem)
+    return Document(name, meta, hashlib.sha256(data).hexdigest(), loaded.text, cleaned, loaded.format, pages, headings)
+
+
 def read_seeds(folder: Path, *, allow_symlinks: bool = False) -> SeedsScan:
     """The documents of ``folder``; symlinks to files outside it are skipped unless ``allow_symlinks``."""
     if not folder.is_dir():
         raise FileNotFoundError(f"seeds folder not found: {folder}")
-    catalog, catalog_warning = load_catalog(folder)
+    catalog, catalog_warning = load_catalog_entries(folder)
     skipped: list[tuple[str, str]] = []
     if catalog_warning:
         skipped.append((CATALOG_FILE, catalog_warning))
     documents: list[Document] = []
-    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in DOC_SUFFIXES):
+    for path in candidate_files(folder):
         if not allow_symlinks and _outside(path, folder):
             skipped.append((path.name, f"symlink to a file outside the seeds folder{OUTSIDE_HINT}"))
             continue
@@ -150,16 +150,10 @@ def read_seeds(folder: Path, *, allow_symlinks: bool = False) -> SeedsScan:
         except OSError as exc:
             skipped.append((path.name, f"unreadable ({exc.strerror or exc})"))
             continue
-        raw = _decode(data)
-        if raw is None:
-            skipped.append((path.name, _undecodable_reason(data)))
-            continue
-        cleaned = clean(raw)
-        if not cleaned.text.strip():
-            skipped.append((path.name, "empty"))
-            continue
-        meta = catalog.get(path.name) or DocMeta(title=title_from_text(cleaned.text, path.stem))
-        documents.append(Document(path.name, meta, hashlib.sha256(data).hexdigest(), raw, cleaned))
+        try:
+            documents.append(read_document(path.name, data, catalog.get(path.name)))
+        except Unreadable as exc:
+            skipped.append((path.name, str(exc)))
     for name, reason in skipped:
         log.warning("skipped %s: %s", name, reason)
     return SeedsScan(documents, skipped)

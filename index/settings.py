@@ -77,6 +77,9 @@ class Settings:
     answer_concurrency: int = 4
     # Follow symlinks in the seeds folder that point outside it (off: they are skipped with a warning).
     allow_seed_symlinks: bool = False
+    # The "文件管理" page (upload/remove documents) is present only when this token is set; staff unlock it with
+    # the token. Uploads are also bounded by max_upload_bytes (raise it for large PDFs).
+    admin_token: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         # Modes are validated once, here: a typo is a start-up error, not a silently different product.

@@ -24,7 +24,8 @@ from index.keyword_store import KeywordStore
 from index.sentences import SentenceTable
 from index.vector_store import FaissStore, VectorStore
 
-SCHEMA_VERSION = 3  # 2: sentence vectors (sentences.jsonl, sentence_vectors.npy); 3: GPT4 = GPT-4 tokens
+SCHEMA_VERSION = 4  # 2: sentence vectors (sentences.jsonl, sentence_vectors.npy); 3: GPT4 = GPT-4 tokens;
+# 4: chunks carry their page, documents their format and official-document metadata (number, date, draft)
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 DOCUMENTS = "documents.json"
@@ -63,6 +64,8 @@ class DocRecord:
     meta: DocMeta
     sha256: str
     clean_text: str
+    format: str = "text"
+    indexed: str = ""  # when this document's text was last embedded (ISO time)
 
 
 @dataclass
@@ -88,6 +91,8 @@ def chunk_to_json(c: Chunk, text_hash: str) -> str:
             "end": c.end,
             "text": c.text,
             "region": c.region,
+            "page": c.page,
+            "number": c.number,
             "hash": text_hash,
         },
         ensure_ascii=False,
@@ -105,6 +110,8 @@ def chunk_from_json(line: str) -> tuple[Chunk, str]:
         end=d["end"],
         text=d["text"],
         region=d.get("region", ""),
+        page=d.get("page"),
+        number=d.get("number", ""),
     )
     return chunk, d["hash"]
 
@@ -263,7 +270,10 @@ def _load_index(index_dir: Path, expect_model: tuple[str, str] | None) -> Loaded
         chunks = [chunk_from_json(line)[0] for line in (build / CHUNKS).read_text(encoding="utf-8").splitlines()]
         docs_json = json.loads((build / DOCUMENTS).read_text(encoding="utf-8"))
         documents = {
-            name: DocRecord(name, DocMeta(**d["meta"]), d["sha256"], d["clean_text"]) for name, d in docs_json.items()
+            name: DocRecord(
+                name, DocMeta(**d["meta"]), d["sha256"], d["clean_text"], d.get("format", "text"), d.get("indexed", "")
+            )
+            for name, d in docs_json.items()
         }
         embeddings = np.load(build / VECTORS, allow_pickle=False)
         store_info = manifest["vector_store"]
@@ -308,3 +318,42 @@ def previous_vectors(index_dir: Path, model_checksum: str) -> dict[str, np.ndarr
     except (OSError, ValueError, KeyError):
         pass
     return found
+
+
+def previous_indexed(index_dir: Path) -> dict[tuple[str, str], str]:
+    """(document name, sha256) -> when it was indexed, from the current build (empty when there is none)."""
+    try:
+        build, _ = read_manifest(index_dir)
+        docs = json.loads((build / DOCUMENTS).read_text(encoding="utf-8"))
+        return {(name, d["sha256"]): d["indexed"] for name, d in docs.items() if d.get("indexed")}
+    except (IndexProblem, OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def list_documents(index_dir: Path) -> dict:
+    """The current build's documents (file, title, issuer, number, date, year, draft, format, chunks, indexed)
+    and skipped files, read from its manifest and documents.json without loading vectors or a model."""
+    build, manifest = read_manifest(index_dir)
+    try:
+        docs = json.loads((build / DOCUMENTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexDamaged(f"{build / DOCUMENTS} is unreadable; run `policyqa index --rebuild`") from exc
+    counts = manifest.get("documents", {})
+    rows = []
+    for name, d in sorted(docs.items()):
+        meta = d.get("meta", {})
+        rows.append(
+            {
+                "file": name,
+                "title": meta.get("title", ""),
+                "issuer": meta.get("issuer", ""),
+                "number": meta.get("number", ""),
+                "date": meta.get("date", ""),
+                "year": meta.get("year"),
+                "draft": bool(meta.get("draft")),
+                "format": d.get("format", "text"),
+                "chunks": counts.get(name, {}).get("chunks", 0),
+                "indexed": d.get("indexed", ""),
+            }
+        )
+    return {"build": build.name, "documents": rows, "skipped": manifest.get("skipped", [])}

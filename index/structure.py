@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from index.cleaning import CleanText
@@ -31,7 +32,10 @@ def _lead_in(clean: CleanText, start: int, end: int) -> str | None:
     return None
 
 
-def parse_structure(clean: CleanText) -> list[Paragraph]:
+def parse_structure(clean: CleanText, styled: Mapping[int, int] | None = None) -> list[Paragraph]:
+    """Paragraphs with section paths. ``styled`` maps a line's start to the heading level its format gave it
+    (Word's Heading styles); other headings are found by their numbering and bold lead-ins."""
+    styled = styled or {}
     paragraphs: list[Paragraph] = []
     stack: list[tuple[int, str]] = []
     pos = 0
@@ -44,7 +48,9 @@ def parse_structure(clean: CleanText) -> list[Paragraph]:
         level = numbered_level(line)
         title: str | None = None
         is_heading = False
-        if level is not None:
+        if start in styled:
+            level, title, is_heading = styled[start], heading_title(line), True
+        elif level is not None:
             title = heading_title(line)
             is_heading = re.sub(r"\s+", "", line).rstrip("。：:") == title.rstrip("…")
         else:

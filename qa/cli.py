@@ -15,6 +15,7 @@ from index.cli import add_common_args, settings_from_args
 from index.embedder import ModelNotAvailable
 from index.progress import progress_bar
 from index.store import IndexProblem
+from qa.filters import select_documents
 from qa.inputs import InputError, check_scope
 from qa.types import Answer
 
@@ -32,9 +33,8 @@ def format_answer(answer: Answer) -> str:
     lines.append("来源：")
     for c in answer.citations:
         chunk = c.hit.chunk
-        lines.append(
-            f"  [{c.n}] 《{chunk.title}》 › {chunk.section_label}" if chunk.section else f"  [{c.n}] 《{chunk.title}》"
-        )
+        label = f"  [{c.n}] 《{chunk.title}》" + (f" › {chunk.section_label}" if chunk.section else "")
+        lines.append(f"{label}（{chunk.where}）" if chunk.where else label)
         lines.append(f"      {chunk.text}")
     return "\n".join(lines)
 
@@ -100,7 +100,9 @@ def _check_scope(pipeline, args: argparse.Namespace) -> tuple[str | None, str | 
         raise SystemExit(f"error: {exc}") from None
 
 
-def _answer_rows(pipeline, rows: list[QuestionRow], out_path: Path, doc: str | None, region: str | None) -> None:
+def _answer_rows(
+    pipeline, rows: list[QuestionRow], out_path: Path, doc: str | None, region: str | None, docs=None
+) -> None:
     """Answer every row into ``out_path`` through a temporary file that never outlives the run."""
     tmp = out_path.with_name(f".{out_path.name}.tmp")
     try:
@@ -110,7 +112,7 @@ def _answer_rows(pipeline, rows: list[QuestionRow], out_path: Path, doc: str | N
                 if row.error:
                     ans = Answer(question=row.question, answer=row.error, refused=True, error=row.error)
                 else:
-                    ans = pipeline.answer(row.question, doc=doc, region=region)
+                    ans = pipeline.answer(row.question, doc=doc, region=region, docs=docs)
                 record = {"id": row.id, **ans.to_json(), "latency_ms": round((time.perf_counter() - t) * 1000, 2)}
                 if row.error:
                     record["line"] = row.line
@@ -129,13 +131,17 @@ def run_ask(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     pipeline = Pipeline(settings, progress=not args.json)
     doc, region = _check_scope(pipeline, args)
+    try:
+        docs = select_documents(pipeline.index.documents, issuer=args.issuer, year=args.year)
+    except InputError as exc:
+        raise SystemExit(f"error: {exc}") from None
     if args.questions:
         out_path = args.out or args.questions.with_suffix(".answers.jsonl")
-        _answer_rows(pipeline, rows, out_path, doc, region)
+        _answer_rows(pipeline, rows, out_path, doc, region, docs)
         bad = sum(1 for r in rows if r.error)
         print(f"wrote {len(rows)} answers to {out_path}" + (f" ({bad} bad lines)" if bad else ""), file=sys.stderr)
         return 0
-    answer = pipeline.answer(args.question, doc=doc, region=region)
+    answer = pipeline.answer(args.question, doc=doc, region=region, docs=docs)
     if args.json:
         print(_json_text(answer.to_json(), indent=2))
     else:
@@ -152,6 +158,8 @@ def register_ask(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, help="where --questions writes its answers (JSONL)")
     p.add_argument("--doc", help="only this seed file")
     p.add_argument("--region", help="only documents of this region")
+    p.add_argument("--issuer", help="only documents of this issuing body (part of its name)")
+    p.add_argument("--year", type=int, help="only documents issued in this year")
     p.set_defaults(func=run_ask)
 
 

@@ -358,7 +358,9 @@ class Pipeline:
         doc: str | None = None,
         region: str | None = None,
         mode: str | None = None,
+        docs: frozenset[str] | None = None,
     ) -> Answer:
+        """``docs``: only these documents (the issuer/year filters of qa/filters.py), None for all."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
         try:
@@ -370,6 +372,8 @@ class Pipeline:
         run_mode = RetrievalMode.from_str(mode or self.settings.retrieval)
         resolved = self._resolve(query, history)
         parts = self._parts(query, resolved)
+        if docs is not None:  # a filter narrows each part's own scope, or replaces a scope outside it
+            parts = [dataclasses.replace(p, docs=(p.docs & docs) or docs) for p in parts]
         timings["analyse"] = (time.perf_counter() - started) * 1000
         results: list[PartResult] = []
         for part in parts:

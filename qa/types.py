@@ -33,6 +33,8 @@ class Hit:
             "doc": c.doc,
             "title": c.title,
             "section": c.section_label,
+            "page": c.page,
+            "number": c.number,
             "text": c.text,
             "start": c.start,
             "end": c.end,

@@ -79,7 +79,7 @@ def messy_seeds(tmp_path) -> Path:
     (folder / "blank.md").write_text("\n  \u3000\n\n", encoding="utf-8")
     (folder / "markup-only.txt").write_text("[bookmark: _Toc1]\n**\n", encoding="utf-8")
     (folder / "gbk.txt").write_bytes(DOC_B.encode("gb18030"))
-    (folder / "picture.png").write_bytes(b"\x00\x01")  # not a document type: ignored silently
+    (folder / "picture.png").write_bytes(b"\x00\x01")  # not a document type: skipped, the format named
     return folder
 
 
@@ -88,11 +88,15 @@ def test_bad_files_skipped_with_reasons(messy_seeds, caplog):
         scan = read_seeds(messy_seeds)
     assert sorted(d.name for d in scan.documents) == ["a.txt", "gbk.txt"]
     reasons = dict(scan.skipped)
-    assert set(reasons) == {"x.txt", "y.txt", "binary.txt", "empty.txt", "blank.md", "markup-only.txt"}
+    assert set(reasons) == {
+        "x.txt", "y.txt", "binary.txt", "empty.txt", "blank.md", "markup-only.txt", "picture.png"
+    }
     assert "unreadable" in reasons["x.txt"]
     assert "unreadable" in reasons["y.txt"]
-    assert "binary" in reasons["binary.txt"]
-    for name in ("empty.txt", "blank.md", "markup-only.txt"):
+    assert "PNG image" in reasons["binary.txt"]  # recognised by its content, whatever its name
+    assert "unsupported format (.png)" in reasons["picture.png"]
+    assert reasons["empty.txt"] == "empty (0 bytes)"
+    for name in ("blank.md", "markup-only.txt"):
         assert reasons[name] == "empty"
     for name in reasons:
         assert name in caplog.text
@@ -112,6 +116,7 @@ def test_bad_files_skipped_and_rest_indexed(messy_seeds, tmp_path, settings, emb
         "empty.txt",
         "blank.md",
         "markup-only.txt",
+        "picture.png",
     }
     loaded = load_index(s.index_dir, expect_of(embedder))
     assert {c.doc for c in loaded.chunks} == {"a.txt", "gbk.txt"}
@@ -148,9 +153,9 @@ def test_broken_catalog_warns_and_titles_come_from_documents(tmp_path, catalog, 
     assert "titles are taken from the documents" in reasons[CATALOG_FILE]
     assert CATALOG_FILE in caplog.text
     titles = {d.name[:3]: d.meta.title for d in scan.documents}
-    # The title lines as they stand at the top of each file.
+    # The title lines as they stand at the top of each file (a title's parenthesised lines belong to it).
     assert titles == {
-        "001": "中山市建设创新型城市实施方案",
+        "001": "中山市建设创新型城市实施方案（2015-2020年）（征求意见稿）",
         "002": "关于促进数据产业高质量发展的实施意见（征求意见稿）",
         "003": "东丽区知识产权“十四五”发展规划",
     }

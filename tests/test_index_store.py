@@ -305,8 +305,10 @@ def changed_setup(small, tmp_path):
 def test_seeds_unchanged(changed_setup):
     s, manifest = changed_setup
     assert seeds_changed(s, manifest) == []
-    (s.seeds_dir / "notes.pdf").write_bytes(b"%PDF not a document type we read")
+    (s.seeds_dir / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")  # hidden files are never documents
     assert seeds_changed(s, manifest) == []
+    (s.seeds_dir / "notes.pdf").write_bytes(b"%PDF-1.4 a new document (PDF is read since issue 12)")
+    assert seeds_changed(s, manifest) == ["notes.pdf"]
 
 
 def test_seeds_edit_detected(changed_setup):

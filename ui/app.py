@@ -76,6 +76,10 @@ def create_app(pipeline: Pipeline) -> gr.Blocks:
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(keep, keep)) as demo:
         chat_page(pipeline, chat)  # one page today; an admin page would sit beside it (gr.Tab)
         gr.api(answer_api, api_name="answer")
+    if settings.admin_token:  # the staff page "文件管理" (ui/admin.py) exists only when a token is set
+        from ui.admin import add_admin_page
+
+        add_admin_page(demo, pipeline)
     demo.queue(default_concurrency_limit=settings.answer_concurrency)
     return demo
 

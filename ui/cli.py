@@ -10,12 +10,14 @@ from index.cli import add_common_args, settings_from_args
 
 def run_serve(args: argparse.Namespace) -> int:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    from qa.live import LivePipeline
     from qa.pipeline import Pipeline
     from ui.app import create_app, launch_options
 
     settings = settings_from_args(args)
     print("正在加载模型和索引（首次运行会先转换模型、建立索引）……", flush=True)
-    pipeline = Pipeline(settings, progress=True)
+    # Follows the index on disk: a `policyqa index` run beside the server is picked up without a restart.
+    pipeline = LivePipeline(Pipeline(settings, progress=True))
     demo = create_app(pipeline)
     url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}/"
     print(f"policyqa 已就绪：{url}  （Ctrl+C 退出）", flush=True)

@@ -95,11 +95,13 @@ def highlight(text: str, spans: Iterable[Sequence[int]]) -> str:
     return "".join(out)
 
 
-def source_label(title: str, section: str) -> str:
-    """《title》 › section path, escaped."""
+def source_label(title: str, section: str, where: str = "") -> str:
+    """《title》 › section path （document number · page）, escaped."""
     label = f"《{html.escape(title)}》"
     if section:
         label += html.escape(SECTION_SEP + section)
+    if where:
+        label += html.escape(f"（{where}）")
     return label
 
 
@@ -122,7 +124,7 @@ def citation_html(citation: Citation, answer_id: int | None = None) -> str:
     if answer_id is not None:
         attrs = f' id="pq-src-{citation.n}" data-answer="{answer_id}" data-n="{citation.n}"'
         tail = f'<div class="pq-actions">{view_link(answer_id, citation.n)}</div>'
-    return _card(f"[{citation.n}]", source_label(chunk.title, chunk.section_label),
+    return _card(f"[{citation.n}]", source_label(chunk.title, chunk.section_label, chunk.where),
                  highlight(chunk.text, citation.highlights), attrs, tail)
 
 
@@ -133,7 +135,7 @@ def inline_sources(answer: Answer, answer_id: int) -> str:
         chunk = c.hit.chunk
         items.append(
             f'<details class="pq-inline-item pq-n-{c.n}"><summary><b>[{c.n}]</b> '
-            f'{source_label(chunk.title, chunk.section_label)}</summary>'
+            f'{source_label(chunk.title, chunk.section_label, chunk.where)}</summary>'
             f'<div class="pq-inline-text">{highlight(chunk.text, c.highlights)}</div>'
             f"{view_link(answer_id, c.n)}</details>"
         )
@@ -150,8 +152,8 @@ def related_html(hits: Sequence[Hit], answer_id: int | None = None) -> str:
         if len(text) > RELATED_CHARS:
             text = text[:RELATED_CHARS] + "……"
         tail = f'<div class="pq-actions">{view_link(answer_id, f"r{i}")}</div>' if answer_id is not None else ""
-        cards.append(_card(f"({i})", source_label(hit.chunk.title, hit.chunk.section_label), html.escape(text),
-                           tail=tail))
+        label = source_label(hit.chunk.title, hit.chunk.section_label, hit.chunk.where)
+        cards.append(_card(f"({i})", label, html.escape(text), tail=tail))
     return "".join(cards)
 
 
