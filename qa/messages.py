@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from qa.pipeline import PreparedQuery
 
 MAX_TOPIC_CHARS = 30
+MAX_QUOTED_QUESTION_CHARS = 18  # a longer question is not quoted back whole
 _QUOTES = re.compile(r"[“”\"'「」『』]")
 PASSAGES_NOTE = "下面列出可能相关的内容，供您参考。"
 
@@ -58,7 +59,7 @@ def _longest_shared_run(a: str, b: str) -> str:
 def refusal_line(judgement: Judgement, prepared: PreparedQuery, covered: list[str]) -> str:
     """One sentence for a question (or a part of one) that the documents do not answer."""
     analysis = prepared.analysis
-    focus = _topic((analysis.text if analysis else prepared.query.text).rstrip("？?。.！! "))
+    focus = _topic((analysis.focus if analysis else prepared.query.text).rstrip("？?。.！! "))
     if judgement.verdict is Verdict.UNKNOWN_PLACE:
         where = "、".join(covered)
         tail = f"（现有文件涉及：{where}）" if where else ""
@@ -73,8 +74,11 @@ def refusal_line(judgement: Judgement, prepared: PreparedQuery, covered: list[st
             years = "、".join(str(y) for y in sorted(analysis.years)[:3])
             label = f"{years}年的{label.removeprefix('具体')}"
         return f"文件提到了{_named(prepared, judgement)}，但没有说明{label}。"
+    if len(focus) > MAX_QUOTED_QUESTION_CHARS:
+        return "文件中没有找到与这个问题相关的内容。"  # a long everyday question is not quoted back whole
     return f"文件中没有找到关于「{focus}」的内容。"
 
 
-def with_passages_note(text: str) -> str:
-    return f"{text}{PASSAGES_NOTE}"
+def with_passages_note(text: str, passages: bool = True) -> str:
+    """The refusal, and the note that related passages follow when any do."""
+    return f"{text}{PASSAGES_NOTE}" if passages else text

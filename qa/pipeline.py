@@ -390,7 +390,7 @@ class Pipeline:
             lines = [refusal_line(r.judgement, r.prepared, self.gazetteer.covered) for r in results]
             return Answer(
                 question=query.original,
-                answer=with_passages_note("\n".join(dict.fromkeys(lines))),
+                answer=with_passages_note("\n".join(dict.fromkeys(lines)), bool(passages)),
                 refused=True,
                 passages=passages,
                 timings_ms=timings,
