@@ -391,7 +391,7 @@ def test_direct_line_quotes_its_clauses_exactly():
     assert direct_line(passage, (span("到2030年，"), span("孵化器超过50家"))) == "到2030年……孵化器超过50家。"
 
 
-def test_a_long_question_is_not_quoted_back_and_no_note_without_passages():
+def test_the_passages_note_only_when_passages_follow():
     from qa.messages import PASSAGES_NOTE, with_passages_note
 
     assert with_passages_note("文件中没有找到。", False) == "文件中没有找到。"
