@@ -56,13 +56,16 @@ def chunking_params(settings: Settings) -> ChunkingParams:
 def _embed(
     embedder: Embedder, texts: list[str], batch: int, progress: bool, what: str = "passages", unit: str = "chunk"
 ) -> np.ndarray:
-    out = []
+    """Vectors of ``texts`` (row i = texts[i]), embedded shortest first so that each batch pads little."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), embedder.info.dimension), np.float32)
     bar = tqdm(total=len(texts), desc=f"embedding {what}", unit=unit, disable=not progress, file=sys.stderr)
-    for i in range(0, len(texts), batch):
-        out.append(embedder.encode_passages(texts[i : i + batch], batch_size=batch))
-        bar.update(len(texts[i : i + batch]))
+    for i in range(0, len(order), batch):
+        rows = order[i : i + batch]
+        out[rows] = embedder.encode_passages([texts[r] for r in rows], batch_size=batch)
+        bar.update(len(rows))  # tqdm shows the rate, chunks/s
     bar.close()
-    return np.concatenate(out) if out else np.zeros((0, embedder.info.dimension), np.float32)
+    return out
 
 
 def _vector_store(settings: Settings, vectors: np.ndarray, chunks: list[Chunk]) -> VectorStore:
@@ -117,7 +120,7 @@ def build_index(
             "schema_version": store.SCHEMA_VERSION,
             "build_id": build_id,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "model": {"id": info.id, "checksum": info.checksum, "dimension": info.dimension},
+            "model": {"id": info.id, "checksum": info.checksum, "dimension": info.dimension, "backend": info.backend},
             "chunking": dataclasses.asdict(params),
             "vector_store": {
                 "kind": vector_store.kind,

