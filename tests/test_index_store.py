@@ -107,7 +107,10 @@ def test_round_trip_same_vectors_and_search(small, embedder):
     loaded = load_index(s.index_dir, expect_of(embedder))
     sample = list(range(0, len(loaded.chunks), 9))
     fresh = embedder.encode_passages([loaded.chunks[i].context_text for i in sample])
-    np.testing.assert_allclose(loaded.embeddings[sample], fresh, atol=1e-5)
+    if embedder.batch_invariant:
+        np.testing.assert_allclose(loaded.embeddings[sample], fresh, atol=1e-5)
+    else:  # dynamic int8 scales activations per batch: the same text in other company differs slightly
+        assert np.sum(loaded.embeddings[sample] * fresh, axis=1).min() > 0.995
     np.testing.assert_allclose(np.linalg.norm(loaded.embeddings, axis=1), 1.0, atol=1e-4)
     again = load_index(s.index_dir, expect_of(embedder))
     fresh_bm25 = KeywordStore.build([c.context_text for c in loaded.chunks])
