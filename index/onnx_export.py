@@ -112,7 +112,10 @@ def _valid_marker(target: Path, model_checksum: str) -> dict | None:
         onnx = target / ONNX_FILE
         if marker.get("source_checksum") != model_checksum or onnx.stat().st_size != marker.get("onnx_bytes"):
             return None
-        if not (target / TOKENIZER_FILE).is_file() or file_sha256(onnx) != marker.get("onnx_sha256"):
+        if not (target / TOKENIZER_FILE).is_file():
+            return None
+        # The full sha256 (~1 s for 470 MB) only when the file is not the one written at export (size and mtime).
+        if onnx.stat().st_mtime_ns != marker.get("onnx_mtime_ns") and file_sha256(onnx) != marker.get("onnx_sha256"):
             return None
         return marker
     except (OSError, ValueError, AttributeError):
@@ -150,6 +153,7 @@ def export(model_folder: Path, model_checksum: str, backend: EmbedBackend, targe
             "pad_id": layout.pad_id,
             "onnx_bytes": (out / ONNX_FILE).stat().st_size,
             "onnx_sha256": file_sha256(out / ONNX_FILE),
+            "onnx_mtime_ns": (out / ONNX_FILE).stat().st_mtime_ns,  # kept by the rename below
         }
         (out / MARKER_FILE).write_text(json.dumps(marker, indent=2), encoding="utf-8")
         old = None
