@@ -147,3 +147,28 @@ def test_folder_that_is_not_a_model_gives_model_not_available(settings, tmp_path
     with pytest.raises(ModelNotAvailable) as err:
         Embedder(settings.replace(model=str(folder)))
     assert "POLICYQA_MODEL" in str(err.value)
+
+
+def test_damaged_onnx_export_is_not_used(tmp_path):
+    """An export whose model.onnx changed since it was written (same size, other bytes) is exported again."""
+    import json
+    import os
+
+    from index.fileutil import file_sha256
+    from index.onnx_export import MARKER_FILE, ONNX_FILE, TOKENIZER_FILE, _valid_marker
+
+    (tmp_path / ONNX_FILE).write_bytes(b"\x01" * 64)
+    (tmp_path / TOKENIZER_FILE).write_text("{}")
+    onnx = tmp_path / ONNX_FILE
+    marker = {
+        "source_checksum": "abc",
+        "onnx_bytes": 64,
+        "onnx_sha256": file_sha256(onnx),
+        "onnx_mtime_ns": onnx.stat().st_mtime_ns,
+    }
+    (tmp_path / MARKER_FILE).write_text(json.dumps(marker))
+    assert _valid_marker(tmp_path, "abc") == marker
+    assert _valid_marker(tmp_path, "another model") is None
+    onnx.write_bytes(b"\x02" * 64)
+    os.utime(onnx, ns=(marker["onnx_mtime_ns"] + 10**9, marker["onnx_mtime_ns"] + 10**9))
+    assert _valid_marker(tmp_path, "abc") is None  # same size, new bytes: the checksum catches it
