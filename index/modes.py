@@ -62,5 +62,5 @@ class EmbedBackend(_Mode):
     """embedding backend"""
 
     TORCH = "torch"  # sentence-transformers on PyTorch: any sentence-transformers model
-    ONNX = "onnx"  # the same weights exported to ONNX, float32, run by onnxruntime
+    ONNX = "onnx"  # exported to ONNX, float32 arithmetic (embedding tables stored int8), run by onnxruntime
     ONNX_INT8 = "onnx-int8"  # ONNX with int8 weights (dynamic quantisation)

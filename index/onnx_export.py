@@ -25,7 +25,8 @@ from pathlib import Path
 from index.fileutil import file_sha256
 from index.modes import EmbedBackend
 
-EXPORTER_VERSION = 2  # 2: the feed-forward down-projections stay float32 (see _int8)
+EXPORTER_VERSION = 3  # 2: int8 keeps the feed-forward down-projections float32 (_int8); 3: onnx stores its
+# token-embedding table as int8 (_lookups_int8)
 MARKER_FILE = "policyqa_onnx.json"
 ONNX_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -98,6 +99,7 @@ def ensure_onnx(model_folder: Path, model_checksum: str, backend: EmbedBackend, 
     marker = _valid_marker(target, model_checksum)
     if marker is not None:
         return target, marker
+    read_layout(model_folder)  # a folder that cannot be exported fails here, before anything is written
     from filelock import FileLock
 
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -139,7 +141,8 @@ def export(model_folder: Path, model_checksum: str, backend: EmbedBackend, targe
             _say("  quantising weights to int8 (dynamic, per channel)")
             _int8(float_onnx, out / ONNX_FILE)
         else:
-            os.replace(float_onnx, out / ONNX_FILE)
+            _say("  storing the embedding tables as int8 (arithmetic stays float32)")
+            _lookups_int8(float_onnx, out / ONNX_FILE)
         marker = {
             "source": str(model_folder),
             "source_checksum": model_checksum,
@@ -195,6 +198,20 @@ def _export_float(layout: StModelLayout, path: Path) -> None:
             opset_version=OPSET,
             dynamo=False,  # the TorchScript exporter needs no onnxscript and handles BERT-like encoders
         )
+
+
+def _lookups_int8(source: Path, target: Path) -> None:
+    """Only the embedding tables (Gather) as int8; every product stays float32.
+
+    multilingual-e5-small's 250,002 x 384 token table is 384 MB of its 470 MB. A lookup involves no
+    activation, so the result does not depend on what else is in the batch (unlike _int8). Measured on the dev
+    questions: cosine 0.99995 to float32 (minimum 0.99992); onnxruntime session 92 MB instead of 375 MB.
+    """
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(
+        str(source), str(target), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["Gather"]
+    )
 
 
 def _int8(source: Path, target: Path) -> None:

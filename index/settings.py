@@ -51,9 +51,10 @@ class Settings:
     # FAISS index type: "auto" picks by corpus size; or "flat", "hnsw", "ivf", "ivfpq".
     faiss_index: str = "auto"
     embed_batch_size: int = 32
-    # Embedding backend: "onnx" (default: the model exported once to ONNX, float32, run by onnxruntime without
-    # torch; same vectors as torch), "onnx-int8" (int8 weights: faster, but MRR@10 on the test split 0.0102
-    # below float32, outside the 0.01 allowed; BENCHMARKS.md) or "torch" (sentence-transformers, any model).
+    # Embedding backend: "onnx" (default: the model exported once to ONNX, float32 arithmetic with int8
+    # embedding tables, run by onnxruntime without torch; cosine 0.99995 to torch), "onnx-int8" (int8 weights:
+    # faster, but MRR@10 on the test split 0.0102 below float32, outside the 0.01 allowed; BENCHMARKS.md) or
+    # "torch" (sentence-transformers on PyTorch, any model).
     embed_backend: str = "onnx"
     # The server's query-embedding queue (index/embed_queue.py): once a question arrives, wait this long for
     # others to embed with it in one batch (batch-invariant backends only).
