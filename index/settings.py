@@ -62,6 +62,8 @@ class Settings:
     # torch / onnxruntime intra-op threads. 1 was 6-30x faster per query than torch's default on a busy 2-core machine
     # (BENCHMARKS.md); 0 lets torch decide.
     threads: int = 1
+    # Threads for the model while `policyqa index` builds (0: all cores); the server keeps `threads` for builds too.
+    build_threads: int = 0
     # Retrieval and answering.
     retrieval: str = "hybrid"  # "hybrid", "bm25", "dense"
     fusion: str = "rrf"  # "rrf" or "blend"
