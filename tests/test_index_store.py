@@ -95,6 +95,7 @@ def test_round_trip_same_chunks(small, embedder):
     assert rec.meta.title == "香港便览：创新及科技"
     assert rec.clean_text == read_seeds(s.seeds_dir).documents[0].clean.text
     assert loaded.manifest["model"]["id"] == embedder.info.id
+    assert loaded.manifest["model"]["backend"] == embedder.info.backend  # which backend built the vectors
     counts = {"documents": 2, "chunks": len(loaded.chunks), "sentences": len(loaded.sentences)}
     assert loaded.manifest["counts"] == counts
     assert len(loaded.sentences) > len(loaded.chunks)  # every sentence of every chunk has its vector
@@ -148,6 +149,7 @@ def test_model_mismatch(small, embedder, change):
     msg = one_line(err.value)
     assert "policyqa index --rebuild" in msg
     assert (other[0] in msg) if change == "id" else ("000000000000" in msg)
+    assert f"backend {embedder.info.backend}" in msg and "POLICYQA_EMBED_BACKEND" in msg
 
 
 def test_schema_mismatch(index_copy, embedder):
