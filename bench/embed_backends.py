@@ -172,6 +172,7 @@ def main(argv: list[str] | None = None) -> BackendReport:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--batches", default=",".join(map(str, BATCH_SIZES)))
     ap.add_argument("--no-builds", action="store_true")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N dev questions")
     ap.add_argument("--threads", type=int, default=None, help="model threads (default: POLICYQA_THREADS, 1)")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--smoke", action="store_true")
@@ -183,7 +184,11 @@ def main(argv: list[str] | None = None) -> BackendReport:
         settings = Settings.from_env().replace(
             index_dir=Path(tempfile.mkdtemp(prefix="policyqa-bench-")) / "index", threads=args.threads
         )
-        questions, rounds, batches = dev_questions(), args.rounds, tuple(int(b) for b in args.batches.split(","))
+        questions, rounds, batches = (
+            dev_questions(args.limit or None),
+            args.rounds,
+            tuple(int(b) for b in args.batches.split(",")),
+        )
     report = measure(settings, backends, questions, rounds, batches, builds=not args.no_builds)
     print_report(report)
     if args.json:

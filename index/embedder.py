@@ -123,7 +123,7 @@ class Embedder:
         return ModelInfo(
             id=f"{model_id}#{self.backend.value}",
             path=str(folder),
-            checksum=marker["onnx_sha256"],
+            checksum=marker["checksum"],
             dimension=int(marker["dimension"]) or self._onnx.encode(["维度"], 1).shape[1],
             backend=self.backend.value,
         )

@@ -14,6 +14,7 @@ only read. The folder holds ``model.onnx``, ``tokenizer.json`` and a marker with
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -25,10 +26,12 @@ from pathlib import Path
 from index.fileutil import file_sha256
 from index.modes import EmbedBackend
 
-EXPORTER_VERSION = 3  # 2: int8 keeps the feed-forward down-projections float32 (_int8); 3: onnx stores its
-# token-embedding table as int8 (_lookups_int8)
+EXPORTER_VERSION = 4  # 2: int8 keeps the feed-forward down-projections float32 (_int8); 3: onnx stores its
+# token-embedding table as int8 (_lookups_int8); 4: weights in model.onnx.data, which onnxruntime memory-maps
 MARKER_FILE = "policyqa_onnx.json"
 ONNX_FILE = "model.onnx"
+ONNX_DATA = "model.onnx.data"  # the weights, apart: onnxruntime maps them instead of copying (~150 MB less RSS)
+WEIGHT_FILES = (ONNX_FILE, ONNX_DATA)
 TOKENIZER_FILE = "tokenizer.json"
 OPSET = 17
 SUPPORTED_POOLING = {"mean", "cls"}
@@ -93,8 +96,8 @@ def onnx_folder(model_folder: Path, model_checksum: str, backend: EmbedBackend, 
 def ensure_onnx(model_folder: Path, model_checksum: str, backend: EmbedBackend, cache_dir: Path) -> tuple[Path, dict]:
     """(folder, marker) of the ONNX export for ``backend``, exporting on first use.
 
-    An existing export is used only if its marker names the same source checksum and its model.onnx still
-    has the recorded size and sha256; otherwise it is exported again (into a new folder, then swapped in)."""
+    An existing export is used only if its marker names the same source checksum and its model files still
+    have the recorded sizes and sha256; otherwise it is exported again (into a new folder, then swapped in)."""
     target = onnx_folder(model_folder, model_checksum, backend, cache_dir)
     marker = _valid_marker(target, model_checksum)
     if marker is not None:
@@ -111,17 +114,31 @@ def ensure_onnx(model_folder: Path, model_checksum: str, backend: EmbedBackend, 
 def _valid_marker(target: Path, model_checksum: str) -> dict | None:
     try:
         marker = json.loads((target / MARKER_FILE).read_text(encoding="utf-8"))
-        onnx = target / ONNX_FILE
-        if marker.get("source_checksum") != model_checksum or onnx.stat().st_size != marker.get("onnx_bytes"):
+        files = marker.get("files", {})
+        if marker.get("source_checksum") != model_checksum or set(files) != set(WEIGHT_FILES):
             return None
         if not (target / TOKENIZER_FILE).is_file():
             return None
-        # The full sha256 (~1 s for 470 MB) only when the file is not the one written at export (size and mtime).
-        if onnx.stat().st_mtime_ns != marker.get("onnx_mtime_ns") and file_sha256(onnx) != marker.get("onnx_sha256"):
-            return None
+        for name, recorded in files.items():
+            stat = (target / name).stat()
+            if stat.st_size != recorded["bytes"]:
+                return None
+            # The full sha256 (seconds for hundreds of MB) only when the file is not the one the export wrote.
+            if stat.st_mtime_ns != recorded["mtime_ns"] and file_sha256(target / name) != recorded["sha256"]:
+                return None
         return marker
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
         return None
+
+
+def _files_record(folder: Path) -> tuple[dict, str]:
+    """Size, sha256 and mtime of each weight file, and one checksum over them (the model's identity)."""
+    files = {}
+    for name in WEIGHT_FILES:
+        stat = (folder / name).stat()
+        files[name] = {"bytes": stat.st_size, "sha256": file_sha256(folder / name), "mtime_ns": stat.st_mtime_ns}
+    combined = hashlib.sha256("".join(f"{n}:{f['sha256']}\n" for n, f in files.items()).encode()).hexdigest()
+    return files, combined
 
 
 def export(model_folder: Path, model_checksum: str, backend: EmbedBackend, target: Path) -> dict:
@@ -137,12 +154,15 @@ def export(model_folder: Path, model_checksum: str, backend: EmbedBackend, targe
         float_onnx = work / "float32.onnx"
         _export_float(layout, float_onnx)
         _write_tokenizer(layout, out / TOKENIZER_FILE)
+        quantised = work / "quantised.onnx"
         if backend is EmbedBackend.ONNX_INT8:
             _say("  quantising weights to int8 (dynamic, per channel)")
-            _int8(float_onnx, out / ONNX_FILE)
+            _int8(float_onnx, quantised)
         else:
             _say("  storing the embedding tables as int8 (arithmetic stays float32)")
-            _lookups_int8(float_onnx, out / ONNX_FILE)
+            _lookups_int8(float_onnx, quantised)
+        _save_external(quantised, out)
+        files, checksum = _files_record(out)
         marker = {
             "source": str(model_folder),
             "source_checksum": model_checksum,
@@ -154,9 +174,8 @@ def export(model_folder: Path, model_checksum: str, backend: EmbedBackend, targe
             "max_seq_length": layout.max_seq_length,
             "dimension": layout.dimension,
             "pad_id": layout.pad_id,
-            "onnx_bytes": (out / ONNX_FILE).stat().st_size,
-            "onnx_sha256": file_sha256(out / ONNX_FILE),
-            "onnx_mtime_ns": (out / ONNX_FILE).stat().st_mtime_ns,  # kept by the rename below
+            "files": files,  # mtimes are kept by the rename below
+            "checksum": checksum,
         }
         (out / MARKER_FILE).write_text(json.dumps(marker, indent=2), encoding="utf-8")
         old = None
@@ -168,6 +187,21 @@ def export(model_folder: Path, model_checksum: str, backend: EmbedBackend, targe
         return marker
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _save_external(source: Path, folder: Path) -> None:
+    """The graph in model.onnx and every weight in model.onnx.data, which onnxruntime memory-maps on load."""
+    import onnx
+
+    model = onnx.load(str(source))
+    onnx.save_model(
+        model,
+        str(folder / ONNX_FILE),
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location=ONNX_DATA,
+        size_threshold=1024,
+    )
 
 
 def _export_float(layout: StModelLayout, path: Path) -> None:

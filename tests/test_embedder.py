@@ -98,12 +98,15 @@ def test_onnx_export_is_recorded_with_checksum(embedder):
     from pathlib import Path
 
     from index.fileutil import file_sha256
-    from index.onnx_export import MARKER_FILE, ONNX_FILE
+    from index.onnx_export import MARKER_FILE, WEIGHT_FILES
 
     folder = Path(embedder.info.path)
     marker = json.loads((folder / MARKER_FILE).read_text())
     assert marker["backend"] == embedder.info.backend
-    assert marker["onnx_sha256"] == embedder.info.checksum == file_sha256(folder / ONNX_FILE)
+    assert marker["checksum"] == embedder.info.checksum
+    assert set(marker["files"]) == set(WEIGHT_FILES)
+    for name, recorded in marker["files"].items():
+        assert recorded["sha256"] == file_sha256(folder / name)
     assert not list(folder.parent.glob(".onnx-export-*"))  # no temporary folder left behind
 
 
@@ -150,25 +153,22 @@ def test_folder_that_is_not_a_model_gives_model_not_available(settings, tmp_path
 
 
 def test_damaged_onnx_export_is_not_used(tmp_path):
-    """An export whose model.onnx changed since it was written (same size, other bytes) is exported again."""
+    """An export whose weights changed since they were written (same size, other bytes) is exported again."""
     import json
     import os
 
-    from index.fileutil import file_sha256
-    from index.onnx_export import MARKER_FILE, ONNX_FILE, TOKENIZER_FILE, _valid_marker
+    from index.onnx_export import MARKER_FILE, ONNX_DATA, ONNX_FILE, TOKENIZER_FILE, _files_record, _valid_marker
 
     (tmp_path / ONNX_FILE).write_bytes(b"\x01" * 64)
+    (tmp_path / ONNX_DATA).write_bytes(b"\x03" * 128)
     (tmp_path / TOKENIZER_FILE).write_text("{}")
-    onnx = tmp_path / ONNX_FILE
-    marker = {
-        "source_checksum": "abc",
-        "onnx_bytes": 64,
-        "onnx_sha256": file_sha256(onnx),
-        "onnx_mtime_ns": onnx.stat().st_mtime_ns,
-    }
+    files, checksum = _files_record(tmp_path)
+    marker = {"source_checksum": "abc", "files": files, "checksum": checksum}
     (tmp_path / MARKER_FILE).write_text(json.dumps(marker))
     assert _valid_marker(tmp_path, "abc") == marker
     assert _valid_marker(tmp_path, "another model") is None
-    onnx.write_bytes(b"\x02" * 64)
-    os.utime(onnx, ns=(marker["onnx_mtime_ns"] + 10**9, marker["onnx_mtime_ns"] + 10**9))
+    data = tmp_path / ONNX_DATA
+    data.write_bytes(b"\x04" * 128)
+    later = files[ONNX_DATA]["mtime_ns"] + 10**9
+    os.utime(data, ns=(later, later))
     assert _valid_marker(tmp_path, "abc") is None  # same size, new bytes: the checksum catches it
