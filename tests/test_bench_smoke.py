@@ -63,7 +63,7 @@ def test_load_smoke(capsys: pytest.CaptureFixture[str]) -> None:
 
     report = load.main(["--smoke"])
     out = capsys.readouterr().out
-    assert re.search(rf"\[2 clients\] \d+ answers in {NUMBER} s: {NUMBER} req/s", out)
+    assert re.search(rf"\[app 2 clients\] \d+ answers in {NUMBER} s: {NUMBER} req/s", out)
     assert report.results[0].errors == 0, report.results[0].first_error
     assert report.results[0].completed > 0
 
