@@ -98,14 +98,15 @@ def build_index(
     hashes = [text_hash(info.checksum, t) for t in texts]
     cache = {} if rebuild else store.previous_vectors(settings.index_dir, info.checksum)
     missing = [i for i, h in enumerate(hashes) if h not in cache]
-    fresh = _embed(embedder, [texts[i] for i in missing], settings.embed_batch_size, progress)
+    batch = settings.embed_batch_size or embedder.build_batch_size
+    fresh = _embed(embedder, [texts[i] for i in missing], batch, progress)
     vectors = np.zeros((len(chunks), info.dimension), dtype=np.float32)
     for row, i in enumerate(missing):
         vectors[i] = fresh[row]
     for i, h in enumerate(hashes):
         if h in cache:
             vectors[i] = cache[h]
-    sentences = _sentence_table(chunks, embedder, cache, settings.embed_batch_size, progress)
+    sentences = _sentence_table(chunks, embedder, cache, batch, progress)
 
     vector_store = _vector_store(settings, vectors, chunks)
     keywords = KeywordStore.build(texts)

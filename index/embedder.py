@@ -129,6 +129,13 @@ class Embedder:
         )
 
     @property
+    def build_batch_size(self) -> int:
+        """Texts per call when building. Measured on the seeds' chunks, 1 thread, sorted by length: torch is
+        fastest at 32; onnxruntime at 1 (8.0 chunks/s float32 and 20 int8, against 6.0 and 13 at 16 and 4.1
+        and 9.8 at 64: padding and cache misses cost more than batching saves). BENCHMARKS.md § 7."""
+        return 32 if self.backend is EmbedBackend.TORCH else 1
+
+    @property
     def batch_invariant(self) -> bool:
         """A text gets the same vector whatever else is in its batch (not so with dynamic int8 activations)."""
         return self.backend is not EmbedBackend.ONNX_INT8
