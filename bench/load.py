@@ -58,6 +58,11 @@ class LoadReport:
     after_s: float = 0.0
 
 
+@dataclass
+class LoadComparison:
+    reports: list[LoadReport]
+
+
 SERVER_ENV = {"app": {}, "bm25": {"POLICYQA_RETRIEVAL": "bm25"}}
 
 
@@ -259,7 +264,7 @@ def main(argv: list[str] | None = None) -> LoadReport | None:
     if len(reports) > 1 or 1 in levels:
         print_comparison(reports)
     if args.json:
-        write_json(args.json, reports if len(reports) > 1 else reports[0])
+        write_json(args.json, LoadComparison(reports) if len(reports) > 1 else reports[0])
     return reports[0]
 
 
