@@ -50,6 +50,10 @@ class QueuedEmbedder:
         self._worker = threading.Thread(target=self._run, name="policyqa-embed", daemon=True)
         self._worker.start()
 
+    def __getattr__(self, name: str):
+        """Anything else (build_batch_size, batch_invariant, model, ...) is the wrapped embedder's."""
+        return getattr(self.inner, name)
+
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return self.inner.encode_queries([])

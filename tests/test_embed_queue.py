@@ -50,6 +50,8 @@ def test_concurrent_questions_share_a_batch_and_keep_their_vectors(embedder):
         np.testing.assert_allclose(mine, reference, atol=1e-5)
     assert max(queued.batch_sizes) > 1, queued.batch_sizes
     assert sum(queued.batch_sizes) == len(QUESTIONS)
+    # The server builds a missing index through the queue's embedder: everything a build asks is there.
+    assert (queued.build_batch_size, queued.info) == (embedder.build_batch_size, embedder.info)
 
 
 def test_int8_questions_are_embedded_one_by_one(settings):
