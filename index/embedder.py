@@ -124,7 +124,7 @@ class Embedder:
             id=f"{model_id}#{self.backend.value}",
             path=str(folder),
             checksum=marker["checksum"],
-            dimension=int(marker["dimension"]) or self._onnx.encode(["维度"], 1).shape[1],
+            dimension=int(marker["dimension"]),
             backend=self.backend.value,
         )
 

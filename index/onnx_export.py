@@ -83,7 +83,14 @@ def read_layout(folder: Path) -> StModelLayout:
         raise OnnxExportError("models that lower-case their input are not supported by the ONNX backends")
     model_cfg = json.loads((transformer_dir / "config.json").read_text(encoding="utf-8"))
     max_len = int(st_cfg.get("max_seq_length") or model_cfg.get("max_position_embeddings", 512))
-    dim = int(pooling_cfg.get("embedding_dimension") or pooling_cfg.get("word_embedding_dimension") or 0)
+    dim = int(
+        pooling_cfg.get("embedding_dimension")
+        or pooling_cfg.get("word_embedding_dimension")
+        or model_cfg.get("hidden_size")  # mean and CLS pooling keep the encoder's width
+        or 0
+    )
+    if dim <= 0:
+        raise OnnxExportError(f"{folder}: the embedding width is in neither the pooling nor the model config")
     pad_id = int(model_cfg.get("pad_token_id") or 0)  # padded positions are masked; any valid id does
     return StModelLayout(transformer_dir, pooling, kinds[-1] == "Normalize", max_len, dim, pad_id)
 
