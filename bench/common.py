@@ -107,7 +107,8 @@ def embedder(settings: Settings):
     """One Embedder per model per process, so in-process smoke runs load the model once."""
     from index.embedder import Embedder
 
-    key = (settings.model, settings.model_cache_dir, settings.threads, settings.query_prompt, settings.passage_prompt)
+    key = (settings.model, settings.embed_backend, settings.model_cache_dir, settings.threads)
+    key += (settings.query_prompt, settings.passage_prompt)
     if key not in _EMBEDDERS:
         _EMBEDDERS[key] = Embedder(settings)
     return _EMBEDDERS[key]

@@ -72,6 +72,7 @@ def run_eval(args: argparse.Namespace) -> int:
         "index_dir": str(settings.index_dir),
         "window_index_dir": str(runner.window_settings(settings).index_dir),
         "model": settings.model,
+        "embed_backend": str(settings.embed_backend),
         "seconds": round(time.perf_counter() - started, 1),
         "systems": {name: runner.SYSTEMS[name].description for name in systems},
     }

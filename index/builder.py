@@ -56,13 +56,16 @@ def chunking_params(settings: Settings) -> ChunkingParams:
 def _embed(
     embedder: Embedder, texts: list[str], batch: int, progress: bool, what: str = "passages", unit: str = "chunk"
 ) -> np.ndarray:
-    out = []
+    """Vectors of ``texts`` (row i = texts[i]), embedded shortest first so that each batch pads little."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), embedder.info.dimension), np.float32)
     bar = progress_bar(total=len(texts), desc=f"embedding {what}", unit=unit, disable=not progress)
-    for i in range(0, len(texts), batch):
-        out.append(embedder.encode_passages(texts[i : i + batch], batch_size=batch))
-        bar.update(len(texts[i : i + batch]))
+    for i in range(0, len(order), batch):
+        rows = order[i : i + batch]
+        out[rows] = embedder.encode_passages([texts[r] for r in rows], batch_size=batch)
+        bar.update(len(rows))  # the bar shows the rate, chunks/s
     bar.close()
-    return np.concatenate(out) if out else np.zeros((0, embedder.info.dimension), np.float32)
+    return out
 
 
 def _vector_store(settings: Settings, vectors: np.ndarray, chunks: list[Chunk]) -> VectorStore:
@@ -96,14 +99,15 @@ def build_index(
     cache = {} if rebuild else store.previous_vectors(settings.index_dir, info.checksum)
     indexed = {} if rebuild else store.previous_indexed(settings.index_dir)
     missing = [i for i, h in enumerate(hashes) if h not in cache]
-    fresh = _embed(embedder, [texts[i] for i in missing], settings.embed_batch_size, progress)
+    batch = settings.embed_batch_size or embedder.build_batch_size
+    fresh = _embed(embedder, [texts[i] for i in missing], batch, progress)
     vectors = np.zeros((len(chunks), info.dimension), dtype=np.float32)
     for row, i in enumerate(missing):
         vectors[i] = fresh[row]
     for i, h in enumerate(hashes):
         if h in cache:
             vectors[i] = cache[h]
-    sentences = _sentence_table(chunks, embedder, cache, settings.embed_batch_size, progress)
+    sentences = _sentence_table(chunks, embedder, cache, batch, progress)
 
     vector_store = _vector_store(settings, vectors, chunks)
     keywords = KeywordStore.build(texts)
@@ -118,7 +122,7 @@ def build_index(
             "schema_version": store.SCHEMA_VERSION,
             "build_id": build_id,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "model": {"id": info.id, "checksum": info.checksum, "dimension": info.dimension},
+            "model": {"id": info.id, "checksum": info.checksum, "dimension": info.dimension, "backend": info.backend},
             "chunking": dataclasses.asdict(params),
             "vector_store": {
                 "kind": vector_store.kind,

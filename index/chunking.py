@@ -8,8 +8,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
-
 from index.documents import Document
 from index.structure import Paragraph, parse_structure
 
@@ -132,6 +130,9 @@ def chunk_document(doc: Document, params: ChunkingParams) -> list[Chunk]:
         spans = [(s, min(s + params.size, len(text))) for s in range(0, len(text), params.size)]
         sections = [()] * len(spans)
     elif params.method == "structured":
+        # Imported here: langchain takes ~1.3 s to import, and answering (which loads Chunk) never splits.
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
         splitter = RecursiveCharacterTextSplitter(
             separators=SEPARATORS,
             keep_separator="end",

@@ -26,10 +26,12 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 def run_index(args: argparse.Namespace) -> int:
     from index.builder import build_index
     from index.collection import collection_lock
+    from index.embedder import Embedder
 
     settings = settings_from_args(args)
+    embedder = Embedder(settings.replace(threads=settings.build_threads))  # a build alone may use every core
     with collection_lock(settings):  # not interleaved with an upload from the app's 文件管理 page
-        report = build_index(settings, rebuild=args.rebuild, progress=not args.quiet)
+        report = build_index(settings, embedder, rebuild=args.rebuild, progress=not args.quiet)
     for name, reason in report.skipped:
         print(f"warning: skipped {name}: {reason}", file=sys.stderr)
     print(report.summary())

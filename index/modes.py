@@ -56,3 +56,11 @@ class ChunkingMethod(_Mode):
 
     STRUCTURED = "structured"
     WINDOW = "window"
+
+
+class EmbedBackend(_Mode):
+    """embedding backend"""
+
+    TORCH = "torch"  # sentence-transformers on PyTorch: any sentence-transformers model
+    ONNX = "onnx"  # exported to ONNX, float32 arithmetic (embedding tables stored int8), run by onnxruntime
+    ONNX_INT8 = "onnx-int8"  # ONNX with int8 weights (dynamic quantisation)

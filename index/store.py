@@ -24,8 +24,9 @@ from index.keyword_store import KeywordStore
 from index.sentences import SentenceTable
 from index.vector_store import FaissStore, VectorStore
 
-SCHEMA_VERSION = 4  # 2: sentence vectors (sentences.jsonl, sentence_vectors.npy); 3: GPT4 = GPT-4 tokens;
+SCHEMA_VERSION = 5  # 2: sentence vectors (sentences.jsonl, sentence_vectors.npy); 3: GPT4 = GPT-4 tokens;
 # 4: chunks carry their page, documents their format and official-document metadata (number, date, draft)
+# 5: and the manifest's model names its embedding backend (torch, onnx, onnx-int8)
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 DOCUMENTS = "documents.json"
@@ -261,9 +262,10 @@ def _load_index(index_dir: Path, expect_model: tuple[str, str] | None) -> Loaded
         model = manifest.get("model", {})
         if (model.get("id"), model.get("checksum")) != expect_model:
             raise IndexMismatch(
-                f"index in {index_dir} was built with model {model.get('id')!r} "
-                f"(checksum {str(model.get('checksum'))[:12]}), but the configured model is "
-                f"{expect_model[0]!r} (checksum {expect_model[1][:12]}); run `policyqa index --rebuild`"
+                f"index in {index_dir} was built with model {model.get('id')!r} (backend "
+                f"{model.get('backend', 'torch')}, checksum {str(model.get('checksum'))[:12]}), but the configured "
+                f"model is {expect_model[0]!r} (checksum {expect_model[1][:12]}); run `policyqa index --rebuild`, "
+                "or set POLICYQA_EMBED_BACKEND / POLICYQA_MODEL to what built the index"
             )
     verify_files(build, manifest)
     try:

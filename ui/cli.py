@@ -8,16 +8,26 @@ import os
 from index.cli import add_common_args, settings_from_args
 
 
+def serving_pipeline(settings, progress: bool = True):
+    """The pipeline a server runs: one embedding worker for all concurrent requests (chat page and API alike)."""
+    from index.embed_queue import QueuedEmbedder
+    from index.embedder import Embedder
+    from qa.pipeline import Pipeline
+
+    embedder = QueuedEmbedder(Embedder(settings), wait_ms=settings.embed_queue_wait_ms)
+    return Pipeline(settings, embedder=embedder, progress=progress)
+
+
 def run_serve(args: argparse.Namespace) -> int:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     from qa.live import LivePipeline
-    from qa.pipeline import Pipeline
     from ui.app import create_app, launch_options
 
     settings = settings_from_args(args)
     print("正在加载模型和索引（首次运行会先转换模型、建立索引）……", flush=True)
-    # Follows the index on disk: a `policyqa index` run beside the server is picked up without a restart.
-    pipeline = LivePipeline(Pipeline(settings, progress=True))
+    # Follows the index on disk: a `policyqa index` run beside the server is picked up without a restart; one
+    # embedding worker serves every concurrent request.
+    pipeline = LivePipeline(serving_pipeline(settings))
     demo = create_app(pipeline)
     url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}/"
     print(f"policyqa 已就绪：{url}  （Ctrl+C 退出）", flush=True)
