@@ -16,7 +16,11 @@ class _Mode(StrEnum):
             return cls(str(value).strip().lower())
         except ValueError as exc:
             valid = ", ".join(m.value for m in cls)
-            raise ValueError(f"unknown {cls.__doc__ or cls.__name__} {value!r}; use one of: {valid}") from exc
+            raise ModeError(f"unknown {cls.__doc__ or cls.__name__} {value!r}; use one of: {valid}") from exc
+
+
+class ModeError(ValueError):
+    """A mode setting (POLICYQA_RETRIEVAL=hybird, a typo'd CLI flag) that names no known mode."""
 
 
 class RetrievalMode(_Mode):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from index.cli import add_common_args, settings_from_args
 from index.embedder import ModelNotAvailable
+from index.modes import ModeError
 from index.progress import progress_bar
 from index.store import IndexProblem
 from qa.filters import select_documents
@@ -181,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (IndexProblem, ModelNotAvailable, OSError) as exc:  # OSError: a missing or unwritable file, a full disk
+    # OSError: a missing or unwritable file, a full disk; ModeError: a mode setting that names no known mode.
+    except (IndexProblem, ModelNotAvailable, ModeError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

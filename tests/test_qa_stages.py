@@ -396,3 +396,12 @@ def test_the_passages_note_only_when_passages_follow():
 
     assert with_passages_note("文件中没有找到。", False) == "文件中没有找到。"
     assert with_passages_note("文件中没有找到。", True).endswith(PASSAGES_NOTE)
+
+
+def test_an_unknown_mode_is_a_clean_cli_error(monkeypatch, capsys):
+    from qa.cli import main
+
+    monkeypatch.setenv("POLICYQA_RETRIEVAL", "hybird")
+    assert main(["ask", "补贴多少？"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: unknown retrieval mode 'hybird'") and "Traceback" not in err
