@@ -357,6 +357,15 @@ def has_question_word(text: str) -> bool:
     return bool(_ASKING_WORD.search(text))
 
 
+# A part that points back ("这类奖励…", "依托该中心…", "其中…") or is too short to stand alone ("主要补哪种专利？").
+_POINTS_BACK = re.compile(r"这|那|该|其|此|它|上述|前者|后者|剩下|剩余|余下")
+_SELF_CONTAINED_CHARS = 10
+
+
+def leans_on_previous(piece: str) -> bool:
+    return bool(_POINTS_BACK.search(piece)) or len(strip_question_words(piece)) < _SELF_CONTAINED_CHARS
+
+
 def _has_question(piece: str) -> bool:
     return ask_kind(piece) is not AskKind.OPEN or piece.rstrip().endswith(("？", "?"))
 

@@ -28,6 +28,7 @@ from qa.analyse import (
     AskKind,
     analyse,
     has_question_word,
+    leans_on_previous,
     split_parts,
     strip_question_words,
     years_in,
@@ -261,7 +262,9 @@ class Pipeline:
         inherited = self.gazetteer.scope(resolved.topic).docs if resolved.topic else frozenset()
         parts: list[Part] = []
         for i, piece in enumerate(pieces):
-            context = resolved.context if i == 0 else pieces[i - 1]
+            # A later part carries the one before it only when it leans on it; a question of its own is searched
+            # on its own words, not pulled toward its neighbour's topic.
+            context = resolved.context if i == 0 else (pieces[i - 1] if leans_on_previous(piece) else "")
             for text, docs in self.gazetteer.split_by_document(piece):
                 docs = docs or self.gazetteer.scope(text).docs or inherited
                 if not docs and single_scope:

@@ -405,3 +405,12 @@ def test_an_unknown_mode_is_a_clean_cli_error(monkeypatch, capsys):
     assert main(["ask", "补贴多少？"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: unknown retrieval mode 'hybird'") and "Traceback" not in err
+
+
+def test_a_later_part_leans_on_the_one_before_only_when_it_points_back():
+    from qa.analyse import leans_on_previous
+
+    assert leans_on_previous("这类奖励每年最多兑现几项？")
+    assert leans_on_previous("“十四五”又打算依托该中心建设什么基地？")
+    assert leans_on_previous("主要补哪种专利？")
+    assert not leans_on_previous("计划形成多少个以上高价值专利组合？")
