@@ -74,6 +74,8 @@ MEASURE_WORDS = (
     "类|处|款|只|辆|张|册|份|万人|余人|余家|余个|余项|余所|平方公里|公里|千米|千瓦|兆瓦|吨"
 )
 _ZH_DIGITS = "零一二三四五六七八九十百千万亿两"
+# The A-not-A question (给不给, 有没有, 可以不可以): a general Chinese yes/no form.
+_A_NOT_A = r"(?P<ab>[\u4e00-\u9fff]{1,2})[不没](?P=ab)"
 
 # Checked in this order; the first that matches names the kind. Each list is general question vocabulary.
 _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
@@ -159,7 +161,7 @@ _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
         re.compile(
             # A-not-A questions (给不给, 有没有, 行不行) and a closing 不/没/没有/否 ("还给补贴不？") are general
             # Chinese yes/no forms.
-            r"吗\s*[？?]?$|是否|(?P<ab>[\u4e00-\u9fff]{1,2})[不没](?P=ab)|可不可以|能否|可否|(?:不|没有?|否)\s*[？?]?$|"
+            rf"吗\s*[？?]?$|是否|{_A_NOT_A}|可不可以|能否|可否|(?:不|没有?|否)\s*[？?]?$|"
             r"^(is|are|does|do|can|will)\b",
             re.I,
         ),
@@ -175,7 +177,7 @@ QUESTION_WORDS = re.compile(
     r"请问|是多少|有多少|多少钱|多少|是什么|有什么|有哪些|哪些|哪几|是哪|哪一|哪个|哪家|哪里|哪儿|在哪|几个|几项|几家|"
     r"什么时候|啥时候|何时|如何|怎么样|怎样|怎么|为什么|为何|多久|多长时间|叫什么|叫做|什么|名字|是谁|谁|是否|有没有|"
     r"能不能|可不可以|会不会|管不管|是不是|能否|可否|分别|各自|具体|一下|大概|大约|吗|呢|吧|啊|呀|嘛|啥|咋|"
-    r"(?P<ab>[\u4e00-\u9fff]{1,2})[不没](?P=ab)|(?:不|没有?|否)(?=[?？]?$)|"
+    rf"{_A_NOT_A}|(?:不|没有?|否)(?=[?？]?$)|"
     r"[?？。！!，,、；;：:]"
 )
 
@@ -349,7 +351,7 @@ def analyse(text: str) -> Analysis:
 
 # Words that ask something of their own; a bare "呢" or "吗" closing a fragment ("那2015年呢？") does not.
 _ASKING_WORD = re.compile(
-    r"什么|哪|谁|多少|几|怎|如何|为什么|为何|何时|何处|啥|咋|是否|(?P<ab>[\u4e00-\u9fff]{1,2})[不没](?P=ab)"
+    rf"什么|哪|谁|多少|几|怎|如何|为什么|为何|何时|何处|啥|咋|是否|{_A_NOT_A}"
 )
 
 

@@ -84,6 +84,7 @@ class LivePipeline:
             self._failed = published
             log.warning("new index %s not loaded, still answering from %s: %s", published, old.index.path, exc)
             return
+        new.warm_dictionaries()  # built here, in the background, not by the first question after the switch
         self._current = new  # the switch: one assignment; questions in flight keep ``old``
         self._failed = None
         self.swaps += 1

@@ -141,6 +141,14 @@ class Pipeline:
                 self._english = EnglishToChinese(set(self.idf), self.idf, frozenset(self.gazetteer.places))
         return self._english
 
+    def warm_dictionaries(self) -> None:
+        """Build the dictionary tables the first Chinese question needs (CC-CEDICT, about 2 s): a server calls
+        this in the background at start, so that no user waits for it."""
+        from qa.translate import chinese_place_names
+
+        self.synonyms()
+        chinese_place_names()
+
     def synonyms(self) -> Synonyms:
         with self._dictionary_lock:
             if self._synonyms is None:

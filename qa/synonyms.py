@@ -13,9 +13,8 @@ from collections import defaultdict
 from collections.abc import Collection
 from functools import lru_cache
 
-from qa.translate import _dictionary_entries
+from qa.translate import _PAREN, _dictionary_entries
 
-_PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 # Dictionary lines that are cross-references or grammar notes, not senses.
 _NOT_A_SENSE = re.compile(r"^(see |variant|old variant|surname|abbr|used |classifier|also written|cl:)|cl:", re.I)
 _MIN_SENSE_CHARS = 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import threading
 
 from index.cli import add_common_args, settings_from_args
 
@@ -28,6 +29,7 @@ def run_serve(args: argparse.Namespace) -> int:
     # Follows the index on disk: a `policyqa index` run beside the server is picked up without a restart; one
     # embedding worker serves every concurrent request.
     pipeline = LivePipeline(serving_pipeline(settings))
+    threading.Thread(target=pipeline.warm_dictionaries, name="policyqa-dictionaries", daemon=True).start()
     demo = create_app(pipeline)
     url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}/"
     print(f"policyqa 已就绪：{url}  （Ctrl+C 退出）", flush=True)
