@@ -350,9 +350,7 @@ def analyse(text: str) -> Analysis:
 
 
 # Words that ask something of their own; a bare "呢" or "吗" closing a fragment ("那2015年呢？") does not.
-_ASKING_WORD = re.compile(
-    rf"什么|哪|谁|多少|几|怎|如何|为什么|为何|何时|何处|啥|咋|是否|{_A_NOT_A}"
-)
+_ASKING_WORD = re.compile(rf"什么|哪|谁|多少|几|怎|如何|为什么|为何|何时|何处|啥|咋|是否|{_A_NOT_A}")
 
 
 def has_question_word(text: str) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from index.sentences import sentence_spans
 from index.textnorm import normalize_for_match
 from qa.analyse import Analysis, AskKind, ordinals_in, values_in, years_in
-from qa.terms import coverage
+from qa.terms import GROUP_SEP, coverage
 from qa.tuning import Tuning
 from qa.types import Hit
 from qa.values import fits, fits_measure
@@ -64,6 +64,51 @@ class Candidate:
         """How well the candidate is about the question: by its words, or by its meaning when the question
         is in everyday words the documents do not use."""
         return max(self.local, self.meaning)
+
+
+def _cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def names_a_sibling(
+    weights: dict[str, float],
+    sentence: str,
+    context: str,
+    share: float,
+    places: frozenset[str] = frozenset(),
+    related: Callable[[str], tuple[str, ...]] = lambda word: (),
+) -> bool:
+    """The sentence speaks of a sibling of what is asked, not of it: Chinese compounds put their head last,
+    so a heavy question word M+H ("优秀奖", "驰名商标") that is nowhere in the passage, while its head H sits
+    in the sentence inside another compound ("一二三等奖", "注册商标") and its modifier M (or a synonym of it)
+    is absent, asks about a member of a family the sentence gives other members of. Places are left out
+    ("香港政府" is the "特区政府" of a Hong Kong document). ``sentence``/``context`` normalised."""
+    heaviest = max(weights.values(), default=0.0)
+    for key, weight in weights.items():
+        alternatives = key.split(GROUP_SEP)
+        word = alternatives[0]
+        if (
+            weight < share * heaviest
+            or len(word) < 2
+            or not all(_cjk(ch) for ch in word)
+            or any(a in context for a in alternatives)
+            or any(p in word or word in p for p in places)
+        ):
+            continue
+        # The longest head the sentence holds inside a compound of its own.
+        for cut in range(1, len(word)):
+            modifier, head = word[:cut], word[cut:]
+            if len(head) == 1 and len(word) < 3:
+                break  # a lone character ("助" of 资助) is too common a head to tell a family by
+            if any(i > 0 and _cjk(sentence[i - 1]) for i in _find_all(sentence, head)):
+                if not any(m in sentence for m in (modifier, *related(modifier))):
+                    return True
+                break
+    return False
+
+
+def _find_all(text: str, part: str) -> list[int]:
+    return [m.start() for m in re.finditer(re.escape(part), text)]
 
 
 def clause_spans(sentence: str, base: int, min_chars: int) -> list[tuple[int, int]]:
@@ -119,10 +164,14 @@ def gather(
     doc_years: dict[str, int | None] | None = None,
     similarity: Callable[[int, int, int], float | None] | None = None,
     dense_scale: tuple[float, float] | None = None,
+    sibling: Callable[[str, str], bool] | None = None,
 ) -> list[Candidate]:
-    """``dense_scale`` (floor, ceiling) maps a sentence's cosine onto 0-1 (default: the tuning's)."""
+    """Every candidate statement of the top passages, best first.
+
+    ``dense_scale`` (floor, ceiling) maps a sentence's cosine onto 0-1 (default: the tuning's); ``sibling``
+    (normalised sentence, normalised context) tells a sentence about a sibling of the asked thing
+    (:func:`names_a_sibling` bound to the question)."""
     floor, ceiling = dense_scale or (tuning.dense_floor, tuning.dense_ceiling)
-    """Every candidate statement of the top passages, best first."""
     out: list[Candidate] = []
     stated = analysis.stated_values | values_in(analysis.text)
     event = normalize_for_match(analysis.event) if analysis.event else ""
@@ -180,6 +229,11 @@ def gather(
                 or (period and not period.search(sentence))
                 or (attribute and not attribute.search(paragraph))
                 or (analysis.exact_day and not _MONTH.search(sentence))
+                or (
+                    sibling is not None
+                    and analysis.needs_value
+                    and sibling(normalize_for_match(sentence), normalize_for_match(f"{head} {paragraph}"))
+                )
             )
             if missing_detail:
                 clause_fit = dict.fromkeys(clause_fit, False)  # a date, but of another event

@@ -34,7 +34,7 @@ from qa.analyse import (
     years_in,
 )
 from qa.compose import Composer, ExtractiveComposer, PartEvidence, Statement, cite
-from qa.evidence import gather
+from qa.evidence import gather, names_a_sibling
 from qa.followup import Resolved, resolve
 from qa.inputs import InputError, bound_turns
 from qa.judge import Judgement, Verdict, judge, naming
@@ -324,6 +324,16 @@ class Pipeline:
 
     # --- answering ------------------------------------------------------------------------------------------
 
+    def _sibling(self, prepared: PreparedQuery):
+        """The sibling check of qa/evidence.py bound to this question's words, the known places and synonyms."""
+        places = frozenset(self.gazetteer.places) | frozenset(prepared.unknown_places)
+        related = self.synonyms().of if self.tuning.synonyms else (lambda word: ())
+
+        def sibling(sentence: str, context: str) -> bool:
+            return names_a_sibling(prepared.weights, sentence, context, self.tuning.sibling_share, places, related)
+
+        return sibling
+
     def _answer_part(
         self, query: Query, part: Part, mode: RetrievalMode, doc: str | None, region: str | None, lines: int
     ) -> tuple[PartResult, dict[str, float]]:
@@ -339,7 +349,9 @@ class Pipeline:
         t = time.perf_counter()
         similarity = self.sentence_similarity(vector) if vector is not None else None
         scale = (self.tuning.dense_floor_en, self.tuning.dense_ceiling_en) if query.language == "en" else None
-        candidates = gather(analysis, hits, prepared.weights, self.tuning, self.doc_years, similarity, scale)
+        candidates = gather(
+            analysis, hits, prepared.weights, self.tuning, self.doc_years, similarity, scale, self._sibling(prepared)
+        )
         if prepared.unknown_places:
             candidates = naming(candidates, hits, prepared.unknown_places)
         dense_top = None if mode is RetrievalMode.BM25 else max((h.dense_score for h in hits), default=0.0)

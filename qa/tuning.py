@@ -33,6 +33,8 @@ class Tuning:
     # English questions meet Chinese sentences across languages, where the model's cosines run lower.
     dense_floor_en: float = 0.84
     dense_ceiling_en: float = 0.90
+    sibling_share: float = 0.5  # a question word this heavy (share of the heaviest) names what a sentence must
+    # speak of, not a sibling of it (evidence.names_a_sibling)
     # Answer
     max_lines: int = 3  # statements in a plain answer
     max_list_lines: int = 6  # statements when a list is asked for

@@ -98,12 +98,19 @@ def test_two_admins_at_once_both_land(tmp_path, settings, embedder) -> None:
     assert [d["file"] for d in list_documents(s.index_dir)["documents"]] == ["a.txt", "x.txt", "y.txt"]
     # `policyqa docs` lists the same collection from the shell, without loading the model.
     env = dict(os.environ, POLICYQA_INDEX_DIR=str(s.index_dir), POLICYQA_SEEDS_DIR=str(seeds))
-    docs = subprocess.run([sys.executable, "-m", "qa.cli", "docs"], env=env, capture_output=True, text=True,
-                          cwd=REPO_ROOT, timeout=120)
+    docs = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "docs"], env=env, capture_output=True, text=True, cwd=REPO_ROOT, timeout=120
+    )
     assert docs.returncode == 0, docs.stderr
     assert "关于加强数据安全管理的通知x" in docs.stdout and "x.txt" in docs.stdout and "3 documents" in docs.stdout
-    listed = subprocess.run([sys.executable, "-m", "qa.cli", "docs", "--json"], env=env, capture_output=True,
-                            text=True, cwd=REPO_ROOT, timeout=120)
+    listed = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "docs", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=120,
+    )
     assert [d["format"] for d in json.loads(listed.stdout)["documents"]] == ["text"] * 3
 
 

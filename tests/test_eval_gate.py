@@ -64,8 +64,11 @@ def test_the_bundled_thresholds_cover_the_required_metrics() -> None:
 def test_a_missing_system_or_a_crash_fails_the_gate() -> None:
     rep = {"summary": {"bm25": {}}, "by_type": {"bm25": {}}, "questions": {"bm25": []}}
     assert gate.check_report(rep, Thresholds()).failures == ["system 'full' was not evaluated; the gate needs it"]
-    rep = {"summary": {"full": {}}, "by_type": {"full": {}},
-           "questions": {"full": [{"id": "q1", "error": "exception: KeyError: 'x'"}, {"id": "q2", "error": None}]}}
+    rep = {
+        "summary": {"full": {}},
+        "by_type": {"full": {}},
+        "questions": {"full": [{"id": "q1", "error": "exception: KeyError: 'x'"}, {"id": "q2", "error": None}]},
+    }
     assert gate.check_report(rep, Thresholds()).failures == ["1 question(s) raised an exception: q1"]
 
 
@@ -121,15 +124,41 @@ def test_cli_writes_the_report_and_gates(settings, pipeline, tmp_path: Path) -> 
 
     rows = [q for q in _slice() if q.type in {"factoid", "unanswerable"}][:3]
     qfile = tmp_path / "mine.jsonl"
-    qfile.write_text("".join(json.dumps({"id": q.id, "question": q.question, "doc": list(q.docs) or None,
-                                         "must_contain": [list(g) for g in q.must_contain],
-                                         "evidence": list(q.evidence), "type": q.type}, ensure_ascii=False) + "\n"
-                             for q in rows), encoding="utf-8")
+    qfile.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": q.id,
+                    "question": q.question,
+                    "doc": list(q.docs) or None,
+                    "must_contain": [list(g) for g in q.must_contain],
+                    "evidence": list(q.evidence),
+                    "type": q.type,
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+            for q in rows
+        ),
+        encoding="utf-8",
+    )
     impossible = tmp_path / "impossible.toml"
     impossible.write_text('# Measured: never\nsystem = "full"\n[min]\n"hit@5" = 1.01\n', encoding="utf-8")
     out = tmp_path / "report"
-    argv = ["eval", "--questions", str(qfile), "--systems", "full,bm25", "--report", str(out), "--quiet",
-            "--index", str(settings.index_dir), "--seeds", str(settings.seeds_dir)]
+    argv = [
+        "eval",
+        "--questions",
+        str(qfile),
+        "--systems",
+        "full,bm25",
+        "--report",
+        str(out),
+        "--quiet",
+        "--index",
+        str(settings.index_dir),
+        "--seeds",
+        str(settings.seeds_dir),
+    ]
     assert main([*argv, "--gate", "--thresholds", str(impossible)]) == 1
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert set(data["summary"]) == {"full", "bm25"}

@@ -150,14 +150,32 @@ def test_percentile_interpolates() -> None:
 # --- aggregation -------------------------------------------------------------------------------------------
 
 
-def result(qid: str, qtype: str, *, docs: tuple[str, ...] = (DOC,), refused: bool = False,
-           relevant: list[bool] | None = None, cited: list[bool] | None = None,
-           facts: float | None = 1.0, latency: float = 100.0) -> QuestionResult:
+def result(
+    qid: str,
+    qtype: str,
+    *,
+    docs: tuple[str, ...] = (DOC,),
+    refused: bool = False,
+    relevant: list[bool] | None = None,
+    cited: list[bool] | None = None,
+    facts: float | None = 1.0,
+    latency: float = 100.0,
+) -> QuestionResult:
     answerable = qtype != "unanswerable"
     return QuestionResult(
-        id=qid, type=qtype, split="test", docs=docs if answerable else (), question="q", expected="e",
-        answerable=answerable, answer="a", refused=refused, relevant=relevant or [],
-        cited_relevant=cited or [], fact_share=facts if answerable else None, latency_ms=latency,
+        id=qid,
+        type=qtype,
+        split="test",
+        docs=docs if answerable else (),
+        question="q",
+        expected="e",
+        answerable=answerable,
+        answer="a",
+        refused=refused,
+        relevant=relevant or [],
+        cited_relevant=cited or [],
+        fact_share=facts if answerable else None,
+        latency_ms=latency,
     )
 
 
@@ -218,11 +236,22 @@ def _hit(start: int, end: int, rank: int, doc: str = DOC) -> Hit:
 
 
 def test_score_answer_judges_passages_citations_and_facts() -> None:
-    q = EvalQuestion(id="x", question="香港有多少个国家重点实验室？", docs=(DOC,), must_contain=(("16个",),),
-                     evidence=(EVIDENCE,), type="number")
+    q = EvalQuestion(
+        id="x",
+        question="香港有多少个国家重点实验室？",
+        docs=(DOC,),
+        must_contain=(("16个",),),
+        evidence=(EVIDENCE,),
+        type="number",
+    )
     good, bad, elsewhere = _hit(EV_START - 2, EV_END + 3, 2), _hit(0, 3, 1), _hit(0, 6, 3, "other.txt")
-    answer = Answer(question=q.question, answer="香港目前有16个国家重点实验室[1]", refused=False,
-                    citations=[Citation(1, good, (), ()), Citation(2, bad, (), ())], passages=[bad, good, elsewhere])
+    answer = Answer(
+        question=q.question,
+        answer="香港目前有16个国家重点实验室[1]",
+        refused=False,
+        citations=[Citation(1, good, (), ()), Citation(2, bad, (), ())],
+        passages=[bad, good, elsewhere],
+    )
     r = score_answer(q, answer, TEXTS, 12.5)
     assert r.relevant == [False, True, False]
     assert r.cited_relevant == [True, False]
@@ -231,8 +260,9 @@ def test_score_answer_judges_passages_citations_and_facts() -> None:
 
 
 def test_score_answer_refusal_finds_no_facts_even_if_it_repeats_the_question() -> None:
-    q = EvalQuestion(id="x", question="香港有16个国家重点实验室吗？", docs=(DOC,), must_contain=(("16个",),),
-                     evidence=(EVIDENCE,))
+    q = EvalQuestion(
+        id="x", question="香港有16个国家重点实验室吗？", docs=(DOC,), must_contain=(("16个",),), evidence=(EVIDENCE,)
+    )
     answer = Answer(question=q.question, answer="文件中没有找到关于“香港有16个国家重点实验室”的内容。", refused=True)
     r = score_answer(q, answer, TEXTS, 1.0)
     assert r.fact_share == 0.0 and not r.all_facts

@@ -71,14 +71,20 @@ def test_every_fact_group_has_an_alternative_in_the_document(questions) -> None:
 
 def _write(tmp_path: Path, rows: list[object]) -> Path:
     path = tmp_path / "q.jsonl"
-    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
     return path
 
 
 def test_minimal_rows_are_accepted(tmp_path: Path) -> None:
-    path = _write(tmp_path, [{"id": "1", "question": "问题？", "doc": "a.txt", "must_contain": [["x"]]},
-                             {"id": "2", "question": "没有的？"}])
+    path = _write(
+        tmp_path,
+        [
+            {"id": "1", "question": "问题？", "doc": "a.txt", "must_contain": [["x"]]},
+            {"id": "2", "question": "没有的？"},
+        ],
+    )
     a, b = read_file(path)
     assert (a.split, a.type, a.docs, a.answerable) == ("test", "factoid", ("a.txt",), True)
     assert (b.type, b.answerable) == ("unanswerable", False)

@@ -88,9 +88,7 @@ def test_bad_files_skipped_with_reasons(messy_seeds, caplog):
         scan = read_seeds(messy_seeds)
     assert sorted(d.name for d in scan.documents) == ["a.txt", "gbk.txt"]
     reasons = dict(scan.skipped)
-    assert set(reasons) == {
-        "x.txt", "y.txt", "binary.txt", "empty.txt", "blank.md", "markup-only.txt", "picture.png"
-    }
+    assert set(reasons) == {"x.txt", "y.txt", "binary.txt", "empty.txt", "blank.md", "markup-only.txt", "picture.png"}
     assert "unreadable" in reasons["x.txt"]
     assert "unreadable" in reasons["y.txt"]
     assert "PNG image" in reasons["binary.txt"]  # recognised by its content, whatever its name

@@ -46,8 +46,13 @@ def test_full_disk_leaves_the_file_as_it_was(tmp_path) -> None:
     path = tmp_path / "feedback.jsonl"
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     result = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(path)], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-        timeout=120, check=False,
+        [sys.executable, "-c", _CHILD, str(path)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "NOT SAVED" in result.stdout and "DONE" in result.stdout, result.stdout

@@ -211,8 +211,11 @@ def test_bad_files_each_skipped_with_their_reason(collections, tmp_path, caplog)
 
 
 def test_loader_errors_are_unreadable_not_crashes() -> None:
-    for name, data in [("a.pdf", b"%PDF-1.7\n" + bytes(100) + b"%%EOF"), ("a.docx", b"PK\x03\x04garbage"),
-                       ("a.html", b"<html><body><script>x()</script></body></html>")]:
+    for name, data in [
+        ("a.pdf", b"%PDF-1.7\n" + bytes(100) + b"%%EOF"),
+        ("a.docx", b"PK\x03\x04garbage"),
+        ("a.html", b"<html><body><script>x()</script></body></html>"),
+    ]:
         with pytest.raises(Unreadable):
             load_bytes(name, data)
 

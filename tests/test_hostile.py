@@ -87,8 +87,9 @@ def short_lived_uploads_server(pipeline):
     quick = Pipeline(settings, embedder=pipeline.embedder, index=pipeline.index, progress=False)
     demo = create_app(quick)
     port = free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True,
-                **launch_options(settings))
+    demo.launch(
+        prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True, **launch_options(settings)
+    )
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:
@@ -121,8 +122,16 @@ def test_stored_uploads_are_cleaned_up(short_lived_uploads_server) -> None:
         (["香港"], ["needed: 4, got: 1"]),
         ([], ["needed: 4, got: 0"]),
     ],
-    ids=["history-list", "history-deep", "history-object", "doc-number", "doc-list", "region-object",
-         "one-argument", "no-arguments"],
+    ids=[
+        "history-list",
+        "history-deep",
+        "history-object",
+        "doc-number",
+        "doc-list",
+        "region-object",
+        "one-argument",
+        "no-arguments",
+    ],
 )
 def test_malformed_arguments_get_a_message(server_url, data, words) -> None:
     msg = error_of(server_url, data)

@@ -48,9 +48,16 @@ def test_index_from_the_shell_switches_the_running_pipeline(tmp_path, settings, 
         write_docs(seeds, {"b.txt": DOC_B})
         env = dict(os.environ, POLICYQA_SEEDS_DIR=str(seeds), POLICYQA_INDEX_DIR=str(s.index_dir))
         shell = subprocess.run(
-            [str(REPO_ROOT / ".venv/bin/policyqa") if (REPO_ROOT / ".venv/bin/policyqa").exists() else "policyqa",
-             "index", "--quiet"],
-            env=env, capture_output=True, text=True, timeout=600, cwd=REPO_ROOT,
+            [
+                str(REPO_ROOT / ".venv/bin/policyqa") if (REPO_ROOT / ".venv/bin/policyqa").exists() else "policyqa",
+                "index",
+                "--quiet",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=REPO_ROOT,
         )
         assert shell.returncode == 0, shell.stderr[-2000:]
         deadline = time.monotonic() + 120

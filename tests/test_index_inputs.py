@@ -52,7 +52,11 @@ def test_loading_while_builds_are_published_never_reports_damage(tmp_path, setti
     with out.open("w") as fo:
         child = subprocess.Popen(
             [sys.executable, "-c", _PUBLISHER, str(seeds), str(s.index_dir), str(SWITCHES)],
-            cwd=REPO_ROOT, env=env, stdout=fo, stderr=subprocess.PIPE, text=True,
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=fo,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         loads, damaged, builds_seen = 0, [], set()
         deadline = time.monotonic() + 600

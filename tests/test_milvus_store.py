@@ -58,7 +58,10 @@ def test_manifest_extra_records_where_the_vectors_live() -> None:
     assert embedded.manifest_extra["uri"] == MILVUS_DIR  # relative: the build folder moves when published
     cluster = MilvusStore(None, "policyqa_abc", 0, "autoindex", "http://milvus:19530", embedded=False)
     assert cluster.manifest_extra == {
-        "uri": "http://milvus:19530", "collection": "policyqa_abc", "embedded": False, "metric": "IP"
+        "uri": "http://milvus:19530",
+        "collection": "policyqa_abc",
+        "embedded": False,
+        "metric": "IP",
     }
     assert cluster.save(Path("/nonexistent")) == []  # nothing is written locally for a cluster
 

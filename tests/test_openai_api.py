@@ -127,8 +127,9 @@ def test_api_key_is_required_when_set(keyed_url) -> None:
 
 def post(server_url: str, content: bytes | str) -> httpx.Response:
     data = content.encode("utf-8") if isinstance(content, str) else content
-    return httpx.post(server_url + "v1/chat/completions", content=data, timeout=120,
-                      headers={"content-type": "application/json"})
+    return httpx.post(
+        server_url + "v1/chat/completions", content=data, timeout=120, headers={"content-type": "application/json"}
+    )
 
 
 def user(text: object) -> list[dict]:

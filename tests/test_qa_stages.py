@@ -414,3 +414,23 @@ def test_a_later_part_leans_on_the_one_before_only_when_it_points_back():
     assert leans_on_previous("“十四五”又打算依托该中心建设什么基地？")
     assert leans_on_previous("主要补哪种专利？")
     assert not leans_on_previous("计划形成多少个以上高价值专利组合？")
+
+
+def test_a_sibling_of_the_asked_thing_is_not_it():
+    from qa.evidence import names_a_sibling
+
+    sentence = "获得市级创意大赛一二三等奖的团队分别奖励5万元、3万元、1万元"
+    # "优秀奖" is a member of the family whose other members the sentence gives: not answered here.
+    assert names_a_sibling({"优秀奖": 5.0, "大赛": 3.0}, sentence, sentence, 0.5)
+    # The asked member itself, or a coordinated head ("学士、硕士及博士学位"), is no sibling.
+    assert not names_a_sibling({"一二三等奖": 5.0}, sentence, sentence, 0.5)
+    degrees = "为持有学士、硕士及博士学位的人员每月发放津贴"
+    assert not names_a_sibling({"学士学位": 5.0}, degrees, degrees, 0.5)
+    # A synonym of the modifier, a place, or a light word does not count as another member.
+    findings = "推动高校科研成果转化"
+    assert names_a_sibling({"研究成果": 5.0}, findings, findings, 0.5)
+    synonyms = {"研究": ("科研",)}
+    assert not names_a_sibling({"研究成果": 5.0}, findings, findings, 0.5, related=lambda w: synonyms.get(w, ()))
+    government = "特区政府于去年注资设立基金"
+    assert not names_a_sibling({"南港政府": 5.0}, government, government, 0.5, places=frozenset({"南港"}))
+    assert not names_a_sibling({"优秀奖": 1.0, "大赛": 5.0}, sentence, sentence, 0.5)

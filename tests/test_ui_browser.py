@@ -11,8 +11,14 @@ import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 TIMEOUT_MS = 60_000
 INJECTION = "<img src=x onerror=alert(1)>"
@@ -130,8 +136,10 @@ def test_marker_scrolls_to_its_card_and_view_opens_the_document(page) -> None:
     assert in_view(page, card)
     page.locator(f"{card} a.pq-view").click()
     page.locator("#pq-doc-passage mark").first.wait_for()
-    page.wait_for_function("() => { const r = document.querySelector('#pq-doc-passage').getBoundingClientRect();"
-                           " return r.top >= 0 && r.top < window.innerHeight; }")
+    page.wait_for_function(
+        "() => { const r = document.querySelector('#pq-doc-passage').getBoundingClientRect();"
+        " return r.top >= 0 && r.top < window.innerHeight; }"
+    )
     assert "300%" in page.locator("#pq-doc-passage mark").first.inner_text()
     head = page.locator("#pq-doc .pq-doc-title").inner_text()
     assert head.startswith("《香港便览：创新及科技》 › ")
@@ -177,8 +185,10 @@ def test_filter_refusal_hints_and_searches_everywhere(page, pipeline) -> None:
     retry = page.locator("#pq-retry")
     retry.wait_for()
     retry.click()
-    page.wait_for_function("() => { const b = document.querySelectorAll('#pq-chat [data-testid=\"bot\"]');"
-                           " return b.length === 2 && b[1].innerText.includes('13件'); }")
+    page.wait_for_function(
+        "() => { const b = document.querySelectorAll('#pq-chat [data-testid=\"bot\"]');"
+        " return b.length === 2 && b[1].innerText.includes('13件'); }"
+    )
     assert page.locator("#pq-scope input").input_value() == "查找范围：全部文件"
     assert not retry.is_visible()
     choose_scope(page, f"只查地区：{region}")
@@ -209,8 +219,11 @@ def test_markdown_in_a_message_shows_as_text(page) -> None:
 
 def test_multi_line_answer_keeps_its_lines(page, pipeline) -> None:
     """Without markdown, the chat still shows each cited statement on its own line."""
-    questions = ["教育部2020年在网络安全方面有哪些工作要点？", "信阳市到2027年数据产业规模要达到多少？",
-                 "东丽区的发展目标是什么？"]
+    questions = [
+        "教育部2020年在网络安全方面有哪些工作要点？",
+        "信阳市到2027年数据产业规模要达到多少？",
+        "东丽区的发展目标是什么？",
+    ]
     question, lines = next(
         ((q, lines) for q in questions if len(lines := pipeline.answer(q).answer.splitlines()) >= 2), (None, [])
     )

@@ -103,7 +103,8 @@ def test_vote_is_tied_to_the_message_voted_on(pipeline, answer, tmp_path) -> Non
     assert "第 1 个回答" in status
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert [(r["question"], r["vote"], r["comment"]) for r in rows] == [
-        (other.question, "up", "好"), (answer.question, "down", "")
+        (other.question, "up", "好"),
+        (answer.question, "down", ""),
     ]
     assert rows[0]["citations"][0]["text"] == other.citations[0].hit.chunk.text
     for index in (0, 2, 4, -1):  # a question, out of range: nothing recorded
