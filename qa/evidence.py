@@ -58,6 +58,7 @@ class Candidate:
     dense: float = 0.0  # cosine of its sentence to the question (0 when no sentence vectors)
     meaning: float = 0.0  # that cosine on a 0-1 scale (see Tuning.dense_floor)
     support: tuple[int, int] | None = None  # another span of the passage that holds the value (a 责任单位 note)
+    absent: str = ""  # the asked word whose siblings the sentence gives instead (names_a_sibling)
 
     @property
     def relevance(self) -> float:
@@ -77,12 +78,14 @@ def names_a_sibling(
     share: float,
     places: frozenset[str] = frozenset(),
     related: Callable[[str], tuple[str, ...]] = lambda word: (),
-) -> bool:
+) -> str:
     """The sentence speaks of a sibling of what is asked, not of it: Chinese compounds put their head last,
     so a heavy question word M+H ("优秀奖", "驰名商标") that is nowhere in the passage, while its head H sits
     in the sentence inside another compound ("一二三等奖", "注册商标") and its modifier M (or a synonym of it)
     is absent, asks about a member of a family the sentence gives other members of. Places are left out
-    ("香港政府" is the "特区政府" of a Hong Kong document). ``sentence``/``context`` normalised."""
+    ("香港政府" is the "特区政府" of a Hong Kong document). ``sentence``/``context`` normalised.
+
+    Returns the asked word the sentence lacks, or "" when the sentence is about what is asked."""
     heaviest = max(weights.values(), default=0.0)
     for key, weight in weights.items():
         alternatives = key.split(GROUP_SEP)
@@ -102,9 +105,9 @@ def names_a_sibling(
                 break  # a lone character ("助" of 资助) is too common a head to tell a family by
             if any(i > 0 and _cjk(sentence[i - 1]) for i in _find_all(sentence, head)):
                 if not any(m in sentence for m in (modifier, *related(modifier))):
-                    return True
+                    return word
                 break
-    return False
+    return ""
 
 
 def _find_all(text: str, part: str) -> list[int]:
@@ -164,7 +167,7 @@ def gather(
     doc_years: dict[str, int | None] | None = None,
     similarity: Callable[[int, int, int], float | None] | None = None,
     dense_scale: tuple[float, float] | None = None,
-    sibling: Callable[[str, str], bool] | None = None,
+    sibling: Callable[[str, str], str] | None = None,
 ) -> list[Candidate]:
     """Every candidate statement of the top passages, best first.
 
@@ -222,6 +225,11 @@ def gather(
                 for c in clauses
             }
             # (a date's event in other words than the question's still counts when the sentence means it)
+            absent = (
+                sibling(normalize_for_match(sentence), normalize_for_match(f"{head} {paragraph}"))
+                if sibling is not None and analysis.needs_value
+                else ""
+            )
             missing_detail = (
                 (analysis.actual and _TARGET.search(sentence))
                 or (analysis.measure and not fits_measure(analysis.measure, sentence))
@@ -229,11 +237,7 @@ def gather(
                 or (period and not period.search(sentence))
                 or (attribute and not attribute.search(paragraph))
                 or (analysis.exact_day and not _MONTH.search(sentence))
-                or (
-                    sibling is not None
-                    and analysis.needs_value
-                    and sibling(normalize_for_match(sentence), normalize_for_match(f"{head} {paragraph}"))
-                )
+                or absent
             )
             if missing_detail:
                 clause_fit = dict.fromkeys(clause_fit, False)  # a date, but of another event
@@ -262,7 +266,9 @@ def gather(
                 if qual < 0 or not named:
                     score *= 1.0 - tuning.qualifier_penalty
                     qual = -1
-                out.append(Candidate(hi, cs, ce, clause, own, local, fit, qual, score * rank, sim, meaning, support))
+                out.append(
+                    Candidate(hi, cs, ce, clause, own, local, fit, qual, score * rank, sim, meaning, support, absent)
+                )
     out.sort(key=lambda c: (-c.score, c.hit_index, c.start))
     return out
 

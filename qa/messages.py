@@ -70,7 +70,9 @@ def refusal_line(judgement: Judgement, prepared: PreparedQuery, covered: list[st
             label = f"具体{analysis.attribute}"
         if PERSON_ASKED.search(analysis.text):
             label = "具体人选"
-        if judgement.contradicted and analysis.years:
+        if judgement.best is not None and judgement.best.absent:
+            label = f"{judgement.best.absent}的{label.removeprefix('具体')}"  # "没有说明优秀奖的金额"
+        elif judgement.contradicted and analysis.years:
             years = "、".join(str(y) for y in sorted(analysis.years)[:3])
             label = f"{years}年的{label.removeprefix('具体')}"
         return f"文件提到了{_named(prepared, judgement)}，但没有说明{label}。"

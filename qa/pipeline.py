@@ -329,7 +329,7 @@ class Pipeline:
         places = frozenset(self.gazetteer.places) | frozenset(prepared.unknown_places)
         related = self.synonyms().of if self.tuning.synonyms else (lambda word: ())
 
-        def sibling(sentence: str, context: str) -> bool:
+        def sibling(sentence: str, context: str) -> str:
             return names_a_sibling(prepared.weights, sentence, context, self.tuning.sibling_share, places, related)
 
         return sibling

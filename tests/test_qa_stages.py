@@ -421,7 +421,7 @@ def test_a_sibling_of_the_asked_thing_is_not_it():
 
     sentence = "获得市级创意大赛一二三等奖的团队分别奖励5万元、3万元、1万元"
     # "优秀奖" is a member of the family whose other members the sentence gives: not answered here.
-    assert names_a_sibling({"优秀奖": 5.0, "大赛": 3.0}, sentence, sentence, 0.5)
+    assert names_a_sibling({"优秀奖": 5.0, "大赛": 3.0}, sentence, sentence, 0.5) == "优秀奖"
     # The asked member itself, or a coordinated head ("学士、硕士及博士学位"), is no sibling.
     assert not names_a_sibling({"一二三等奖": 5.0}, sentence, sentence, 0.5)
     degrees = "为持有学士、硕士及博士学位的人员每月发放津贴"
