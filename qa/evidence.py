@@ -226,7 +226,7 @@ def gather(
             }
             # (a date's event in other words than the question's still counts when the sentence means it)
             absent = (
-                sibling(normalize_for_match(sentence), normalize_for_match(f"{head} {paragraph}"))
+                sibling(normalize_for_match(sentence), normalize_for_match(f"{head} {sentence}"))
                 if sibling is not None and analysis.needs_value
                 else ""
             )

@@ -85,8 +85,9 @@ def judge(
             # about it answers something else ("获得1.5亿元专项资金" for "该专项资金每年预算多少").
             return Judgement(Verdict.NOT_DETAILED, closest)
         return Judgement(Verdict.ANSWER, best)
+    if topical:
+        # (with an uncovered place, these sentences name it: "深圳园区" in another city's document)
+        return Judgement(Verdict.NOT_DETAILED, topical[0], contradicted=any(c.qualifier < 0 for c in topical))
     if unknown_places:
         return Judgement(Verdict.UNKNOWN_PLACE, place=unknown_places[0])
-    if topical:
-        return Judgement(Verdict.NOT_DETAILED, topical[0], contradicted=any(c.qualifier < 0 for c in topical))
     return Judgement(Verdict.NOTHING, candidates[0])

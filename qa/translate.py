@@ -85,12 +85,13 @@ def place_names() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def chinese_place_names() -> frozenset[str]:
-    """Chinese names whose first dictionary sense is a place ("苏州": "Suzhou, prefecture-level city in Jiangsu")."""
-    return frozenset(
-        chinese
-        for chinese, definitions in _dictionary_entries()
-        if len(chinese) >= 2 and definitions and _PLACE_DEFINITION.match(definitions[0])
-    )
+    """Chinese names whose first dictionary sense is a place ("苏州": "Suzhou, prefecture-level city in Jiangsu"),
+    and that the dictionary does not also give as a common word ("新建": a district, and "newly built")."""
+    entries = _dictionary_entries()
+    places = {c for c, d in entries if len(c) >= 2 and d and _PLACE_DEFINITION.match(d[0])}
+    # A common word's first sense starts in lower case; a name's in capitals.
+    common = {c for c, d in entries if c in places and d and d[0][:1].islower()}
+    return frozenset(places - common)
 
 
 _CAPITALISED = re.compile(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)?)\b")

@@ -434,3 +434,13 @@ def test_a_sibling_of_the_asked_thing_is_not_it():
     government = "特区政府于去年注资设立基金"
     assert not names_a_sibling({"南港政府": 5.0}, government, government, 0.5, places=frozenset({"南港"}))
     assert not names_a_sibling({"优秀奖": 1.0, "大赛": 5.0}, sentence, sentence, 0.5)
+
+
+@pytest.mark.parametrize("question", ["对入驻园区的企业提供多少租金补贴？", "这个奖项的奖金是多少？"])
+def test_money_words_around_the_asking_word_ask_an_amount(question):
+    assert ask_kind(question) is AskKind.AMOUNT
+
+
+def test_a_word_the_dictionary_also_gives_as_a_common_word_is_not_a_place():
+    assert "新建" not in place_words("对新建的孵化器补助多少？")
+    assert "苏州" in place_words("苏州有什么补贴？")
