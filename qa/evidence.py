@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from index.sentences import sentence_spans
 from index.textnorm import normalize_for_match
@@ -99,15 +100,39 @@ def names_a_sibling(
         ):
             continue
         # The longest head the sentence holds inside a compound of its own.
-        for cut in range(1, len(word)):
+        for cut in _word_cuts(word):
             modifier, head = word[:cut], word[cut:]
-            if len(head) == 1 and len(word) < 3:
+            if len(head) == 1 and len(word) < 3 and head not in _LEVEL_HEADS:
                 break  # a lone character ("助" of 资助) is too common a head to tell a family by
             if any(i > 0 and _cjk(sentence[i - 1]) for i in _find_all(sentence, head)):
-                if not any(m in sentence for m in (modifier, *related(modifier))):
+                if not any(_modifier_present(m, sentence) for m in (modifier, *related(modifier))):
                     return word
                 break
     return ""
+
+
+@lru_cache(maxsize=4096)
+def _word_cuts(word: str) -> tuple[int, ...]:
+    """Where a compound may split into modifier and head: at the edges of the dictionary words inside it
+    ("学士|学位", "优秀|奖"), never inside one ("学|士学位"); a two-character word between its characters."""
+    import jieba
+
+    edges = {i for _, start, end in jieba.tokenize(word, mode="search", HMM=False) for i in (start, end)}
+    if len(word) == 2:
+        edges.add(1)
+    return tuple(sorted(i for i in edges if 0 < i < len(word)))
+
+
+# Heads that make a rank or tier of one character ("市级" beside "省级", "二等" beside "一等", "A类" beside "B类").
+_LEVEL_HEADS = frozenset("级等档类星")
+
+
+def _modifier_present(modifier: str, sentence: str) -> bool:
+    """A modifier of two characters or more anywhere; a lone one only where it modifies something coordinated
+    ("省、市两级"), since a single character stands inside many unrelated words ("市辖区")."""
+    if len(modifier) >= 2:
+        return modifier in sentence
+    return re.search(rf"{re.escape(modifier)}[、和及与或/]", sentence) is not None
 
 
 def _find_all(text: str, part: str) -> list[int]:

@@ -444,3 +444,15 @@ def test_money_words_around_the_asking_word_ask_an_amount(question):
 def test_a_word_the_dictionary_also_gives_as_a_common_word_is_not_a_place():
     assert "新建" not in place_words("对新建的孵化器补助多少？")
     assert "苏州" in place_words("苏州有什么补贴？")
+
+
+def test_a_tier_of_one_character_has_siblings_too():
+    from qa.evidence import names_a_sibling
+
+    sentence = "对获批国家级、省级创新平台的单位分别给予20万元、10万元奖励"
+    assert names_a_sibling({"市级": 5.0, "平台": 3.0}, sentence, sentence, 0.5) == "市级"
+    both = "对获批省、市级创新平台的单位给予奖励"
+    assert not names_a_sibling({"市级": 5.0}, both, both, 0.5)
+    # A lone modifier inside an unrelated word does not make the asked tier present.
+    district = "对市辖区获批省级创新平台的单位给予奖励"
+    assert names_a_sibling({"市级": 5.0}, district, district, 0.5) == "市级"
