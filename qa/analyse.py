@@ -234,6 +234,8 @@ class Analysis:
     exact_day: bool = False  # the date asked is a month or day ("几月几日"), not only a year
     period: str = ""  # "年" for 每年, "月" for 每月 ...: a figure asked per period must be given per period
     event: str = ""  # the verb whose date is asked ("什么时候建成通车" -> 通车): the date must be of that event
+    counted: tuple[str, ...] = ()  # what a count asked counts ("多少个研究中心" -> 中心), with the documents'
+    # synonyms for it (set by the pipeline): a count of something else does not answer
 
     @property
     def needs_value(self) -> bool:
@@ -331,6 +333,19 @@ def strip_question_words(text: str) -> str:
     return re.sub(r"\s+", " ", QUESTION_WORDS.sub(" ", text)).strip()
 
 
+def counted_noun(text: str) -> str:
+    """The head noun of what a count asks about: the last word of the phrase after "多少个/几家…"
+    ("有多少个国家工程技术研究中心" -> 中心), or "" when the count has no noun after it ("达到多少件")."""
+    import jieba.posseg as pseg
+
+    m = _MEASURE_ASKED.search(text)
+    if not m:
+        return ""
+    phrase = re.split(r"[\s，,。？?！!；;：:、（）()“”「」]|呢|吗|啊|呀|了", text[m.end() :])[0]
+    nouns = [w for w, flag in pseg.cut(phrase, HMM=False) if flag.startswith("n") and len(w) >= 2]
+    return nouns[-1] if nouns and phrase.endswith(nouns[-1]) else ""
+
+
 def analyse(text: str) -> Analysis:
     kind = ask_kind(text)
     return Analysis(
@@ -347,6 +362,7 @@ def analyse(text: str) -> Analysis:
         exact_day=kind is AskKind.DATE and bool(_DAY.search(text)),
         actual=bool(_ACTUAL.search(text)),
         measure=(m.group(1) if kind is AskKind.COUNT and (m := _MEASURE_ASKED.search(text)) else ""),
+        counted=(c,) if kind is AskKind.COUNT and (c := counted_noun(text)) else (),
         focus=strip_question_words(text),
     )
 

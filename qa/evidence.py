@@ -258,6 +258,7 @@ def gather(
             missing_detail = (
                 (analysis.actual and _TARGET.search(sentence))
                 or (analysis.measure and not fits_measure(analysis.measure, sentence))
+                or (analysis.counted and not any(c in normalize_for_match(sentence) for c in analysis.counted))
                 or (event and event not in normalize_for_match(sentence) and meaning < tuning.min_meaning)
                 or (period and not period.search(sentence))
                 or (attribute and not attribute.search(paragraph))

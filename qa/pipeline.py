@@ -204,6 +204,11 @@ class Pipeline:
             # of its own ("那到2029年要建成什么？") asks that.
             earlier = analyse(part.context)
             analysis = dataclasses.replace(analysis, kind=earlier.kind, wants_list=earlier.wants_list)
+        if analysis.counted:
+            # The documents' own words for what is counted; a colloquial noun they never use is not checked.
+            noun = analysis.counted[0]
+            forms = (noun, *self.synonyms().of(noun)) if noun in self.idf else ()
+            analysis = dataclasses.replace(analysis, counted=forms)
         tokens, weights = self._weights(part.text, query.language, part.docs, analysis.kind)
         if part.context:
             ctx_tokens, ctx_weights = self._weights(part.context, query.language, part.docs)

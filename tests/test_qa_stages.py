@@ -6,6 +6,8 @@ from general Chinese patterns and a catalog, not from words of the bundled docum
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from index.chunking import Chunk
@@ -456,3 +458,16 @@ def test_a_tier_of_one_character_has_siblings_too():
     # A lone modifier inside an unrelated word does not make the asked tier present.
     district = "对市辖区获批省级创新平台的单位给予奖励"
     assert names_a_sibling({"市级": 5.0}, district, district, 0.5) == "市级"
+
+
+def test_a_count_asked_is_a_count_of_the_thing_named_after_it():
+    from qa.analyse import counted_noun
+
+    assert counted_noun("全区一共有多少家高新技术企业？") == "企业"
+    assert counted_noun("专利申请量达到多少件？") == ""
+    analysis = dataclasses.replace(analyse("全区有多少个工程技术研究中心？"), counted=("中心",))
+    hits = [_hit("全区现有12个重点实验室。全区现有3个工程技术研究中心。")]
+    weights = {"工程": 2.0, "技术": 2.0, "研究": 1.0}
+    candidates = gather(analysis, hits, weights, DEFAULT_TUNING)
+    fitting = [c.text for c in candidates if c.fits]
+    assert any("3个" in t for t in fitting) and not any("12个" in t for t in fitting)
