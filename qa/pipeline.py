@@ -204,6 +204,11 @@ class Pipeline:
             # of its own ("那到2029年要建成什么？") asks that.
             earlier = analyse(part.context)
             analysis = dataclasses.replace(analysis, kind=earlier.kind, wants_list=earlier.wants_list)
+        if query.language == "en" and analysis.names:
+            # A quoted English name ("Data Elements ×") stands in the Chinese documents only when its words do
+            # ("Wi-Fi.HK"); otherwise it is a translation the documents cannot be asked to repeat.
+            kept = tuple(n for n in analysis.names if all(w in self.idf for w in re.findall(r"[a-z0-9]+", n.lower())))
+            analysis = dataclasses.replace(analysis, names=kept)
         if analysis.counted:
             # The documents' own words for what is counted; a colloquial noun they never use is not checked.
             noun = analysis.counted[0]
