@@ -200,7 +200,7 @@ _ATTRIBUTE = re.compile(
     rf"({_ATTRIBUTE_NOUNS})[\u4e00-\u9fff]{{0,3}}?(?:是什么|有哪些|是哪些|包括哪些|有什么|是谁|是多少|怎么)"
 )
 _MEASURE_ASKED = re.compile(rf"(?:多少|(?<!哪)几)\s*(?:万|亿|千|百)?\s*({MEASURE_WORDS})")
-_ACTUAL = re.compile(r"实际|实实在在|真正|\bactually\b|\bin fact\b", re.I)
+_ACTUAL = re.compile(r"实际|实实在在|\bactually\b|\bin fact\b", re.I)
 _DAY = re.compile(r"几月|几号|几日|哪一?天|哪个月|日期|\bwhat date\b|\bwhich day\b|\bwhat day\b", re.I)
 _PERIOD = re.compile(r"每(?:一)?个?(年|月|季度|周|天|日)")
 _ZH_NUM = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2, "十": 10}

@@ -27,7 +27,8 @@ def direct_line(passage: str, pieces: tuple[tuple[int, int], ...]) -> str:
         if i and pieces[i - 1][1] != s:
             out = out.rstrip("，,；;：:、 ") + "……"
         out += passage[s:e]
-    return out.rstrip("，,；;：:、 ") + "。"
+    out = out.rstrip("，,；;：:、 ")
+    return out if out.endswith(("。", "！", "？", "!", "?")) else out + "。"
 
 
 def pieces_supported(statement: str, passage: str, pieces: tuple[tuple[int, int], ...]) -> bool:

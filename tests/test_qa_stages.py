@@ -391,6 +391,7 @@ def test_direct_line_quotes_its_clauses_exactly():
     assert pieces_supported(line, passage, pieces)
     assert not pieces_supported("到2030年，全市研发投入占比达到3.5%。", passage, pieces)
     assert direct_line(passage, (span("到2030年，"), span("孵化器超过50家"))) == "到2030年……孵化器超过50家。"
+    assert direct_line(passage, (span("到2030年，"), span("孵化器超过50家。"))) == "到2030年……孵化器超过50家。"
 
 
 def test_the_passages_note_only_when_passages_follow():
