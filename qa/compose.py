@@ -71,7 +71,12 @@ class ExtractiveComposer:
             if any(s < te and ts < e for ts, te in taken):
                 return
             key = normalize_for_match(text[s:e])
-            if any(key in normalize_for_match(st.text) or normalize_for_match(st.text) in key for st in chosen):
+            # (a direct line is part of its sentence by design: the whole sentence still follows it)
+            if any(
+                key in normalize_for_match(st.text) or normalize_for_match(st.text) in key
+                for st in chosen
+                if not st.pieces
+            ):
                 return
             taken.append((s, e))
             chosen.append(Statement(hits[c.hit_index], s, e, text[s:e]))
@@ -136,10 +141,14 @@ def _direct_line(evidence: PartEvidence, tuning: Tuning) -> Statement | None:
     clauses = clause_spans(text[run[0] : run[1]], run[0], 1)
     spans = sorted({(c.start, c.end) for c in answering(*run)})
     pieces: list[tuple[int, int]] = []
-    if clauses and clauses[0][1] <= spans[0][0]:
-        frame = text[clauses[0][0] : clauses[0][1]]
-        if len(frame) <= _MAX_FRAME_CHARS and (_FRAME_CLAUSE.search(frame) or years_in(frame)):
-            pieces.append(clauses[0])
+    # The clause that sets the time or condition: the run's first, else the sentence's first, which governs
+    # every run of it ("——到2017年，…；…，基本建成创新型城市").
+    for first in (clauses[:1], clause_spans(text[sentence[0] : sentence[1]], sentence[0], 1)[:1]):
+        if first and first[0][1] <= spans[0][0]:
+            frame = text[first[0][0] : first[0][1]]
+            if len(frame) <= _MAX_FRAME_CHARS and (_FRAME_CLAUSE.search(frame) or years_in(frame)):
+                pieces.append(first[0])
+                break
     pieces += spans
     pieces = [(s + _lead(text[s:e]), e) for s, e in pieces]
     pieces = [(s, e) for s, e in pieces if e > s]
