@@ -207,6 +207,10 @@ _ZH_NUM = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两
 _VALUE = re.compile(
     rf"\d[\d,.\s]*\s*(?:万|亿|千|百)?\s*(?:元|港元|美元|%|‰|倍|{MEASURE_WORDS})|[{_ZH_DIGITS}]+\s*(?:万|亿)\s*元"
 )
+# A figure the question sets as a bar ("销售收入超500亿元的产业集群"): it names a tier, which the answer must be of.
+_THRESHOLD = re.compile(
+    rf"(?:超过?|不低于|不少于|高于|大于|达)\s*({_VALUE.pattern})|({_VALUE.pattern})\s*(?:以上|以下|及以上)"
+)
 # Where one question ends and the next begins: a question mark or a semicolon with more text after it.
 _PART_BREAK = re.compile(r"(?<=[？?；;])\s*")
 _PART_LEAD = re.compile(r"^(另外|此外|还有|同时|以及|并且|那么|那|又)[，,、]?")
@@ -234,6 +238,7 @@ class Analysis:
     exact_day: bool = False  # the date asked is a month or day ("几月几日"), not only a year
     period: str = ""  # "年" for 每年, "月" for 每月 ...: a figure asked per period must be given per period
     event: str = ""  # the verb whose date is asked ("什么时候建成通车" -> 通车): the date must be of that event
+    thresholds: frozenset[str] = frozenset()  # figures set as a bar ("超500亿元"): the answer must name that tier
     counted: tuple[str, ...] = ()  # what a count asked counts ("多少个研究中心" -> 中心), with the documents'
     # synonyms for it (set by the pipeline): a count of something else does not answer
 
@@ -362,6 +367,7 @@ def analyse(text: str) -> Analysis:
         exact_day=kind is AskKind.DATE and bool(_DAY.search(text)),
         actual=bool(_ACTUAL.search(text)),
         measure=(m.group(1) if kind is AskKind.COUNT and (m := _MEASURE_ASKED.search(text)) else ""),
+        thresholds=frozenset(re.sub(r"[\s,]", "", m.group(1) or m.group(2)) for m in _THRESHOLD.finditer(text)),
         counted=(c,) if kind is AskKind.COUNT and (c := counted_noun(text)) else (),
         focus=strip_question_words(text),
     )

@@ -255,6 +255,8 @@ def gather(
                 if sibling is not None and analysis.needs_value
                 else ""
             )
+            # A bar the question sets ("超500亿元") names a tier: a sentence without it is of other tiers.
+            other_tier = next((t for t in analysis.thresholds if t not in re.sub(r"[\s,]", "", sentence)), "")
             missing_detail = (
                 (analysis.actual and _TARGET.search(sentence))
                 or (analysis.measure and not fits_measure(analysis.measure, sentence))
@@ -265,6 +267,7 @@ def gather(
                 or (analysis.exact_day and not _MONTH.search(sentence))
                 or absent
             )
+            absent = absent or other_tier
             if missing_detail:
                 clause_fit = dict.fromkeys(clause_fit, False)  # a date, but of another event
             note = None
@@ -289,7 +292,7 @@ def gather(
                 qual = _qualifier(analysis, sentence, f"{context_years} {before}")
                 score = blended + (tuning.fit_bonus if fit and analysis.kind.specific else 0.0)
                 score += tuning.dense_weight * meaning
-                if qual < 0 or not named:
+                if qual < 0 or not named or other_tier:
                     score *= 1.0 - tuning.qualifier_penalty
                     qual = -1
                 out.append(

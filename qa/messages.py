@@ -71,7 +71,9 @@ def refusal_line(judgement: Judgement, prepared: PreparedQuery, covered: list[st
         if PERSON_ASKED.search(analysis.text):
             label = "具体人选"
         if judgement.best is not None and judgement.best.absent:
-            label = f"{judgement.best.absent}的{label.removeprefix('具体')}"  # "没有说明优秀奖的金额"
+            # "没有说明优秀奖的金额", "没有说明关于超500亿元的内容"
+            absent = judgement.best.absent
+            label = f"{absent}的{label.removeprefix('具体')}" if analysis.kind.specific else f"关于{absent}的内容"
         elif judgement.contradicted and analysis.years:
             years = "、".join(str(y) for y in sorted(analysis.years)[:3])
             label = f"{years}年的{label.removeprefix('具体')}"

@@ -472,3 +472,16 @@ def test_a_count_asked_is_a_count_of_the_thing_named_after_it():
     candidates = gather(analysis, hits, weights, DEFAULT_TUNING)
     fitting = [c.text for c in candidates if c.fits]
     assert any("3个" in t for t in fitting) and not any("12个" in t for t in fitting)
+
+
+def test_a_figure_set_as_a_bar_names_a_tier_the_answer_must_be_of():
+    analysis = analyse("销售收入超200亿元的产业集群有哪些？")
+    assert analysis.thresholds == frozenset({"200亿元"})
+    assert analyse("我公司研发开支300万元能扣多少？").thresholds == frozenset()  # a figure of one's own, no bar
+    hits = [_hit("形成2个超1000亿元（家电、电子）、3个超100亿元（五金、灯饰、家具）的产业集群。")]
+    weights = {"销售收入": 2.0, "产业集群": 3.0}
+    judgement = judge(analysis, gather(analysis, hits, weights, DEFAULT_TUNING), hits, DEFAULT_TUNING)
+    assert judgement.verdict is not Verdict.ANSWER
+    asked = analyse("销售收入超100亿元的产业集群有哪些？")
+    judgement = judge(asked, gather(asked, hits, weights, DEFAULT_TUNING), hits, DEFAULT_TUNING)
+    assert judgement.verdict is Verdict.ANSWER
