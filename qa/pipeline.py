@@ -47,6 +47,7 @@ from qa.terms import GROUP_SEP, content_words, entity_words, group_weights, pos_
 from qa.translate import EnglishToChinese, english_places, romanised
 from qa.tuning import DEFAULT_TUNING, Tuning
 from qa.types import Answer, Hit, Turn
+from qa.values import named_value
 
 _MONEY_WORDS = re.compile(r"钱|补贴|津贴|补助|资助|奖励|奖金|经费|资金|费用|拨款|多少钱")
 
@@ -409,7 +410,11 @@ class Pipeline:
             parts = [dataclasses.replace(p, docs=(p.docs & docs) or docs) for p in parts]
         timings["analyse"] = (time.perf_counter() - started) * 1000
         results: list[PartResult] = []
-        for part in parts:
+        for i, part in enumerate(parts):
+            if i and part.context and results and (bridge := _bridge(results[-1])):
+                # A part that leans on the one before ("这所大学还被支持做什么？") is about what that part's answer
+                # names (中国民航大学): search with it, not only with the earlier question.
+                part = dataclasses.replace(part, context=f"{part.context} {bridge}")
             lines = self.tuning.max_lines if len(parts) == 1 else self.tuning.max_part_lines
             result, part_timings = self._answer_part(query, part, run_mode, doc, region, lines)
             results.append(result)
@@ -444,6 +449,14 @@ class Pipeline:
             timings_ms=timings,
             search_query=search_query,
         )
+
+
+def _bridge(result: PartResult) -> str:
+    """The body, place or name a part's answer gives for "哪所大学/哪个高新区", or ""."""
+    best, analysis = result.judgement.best, result.prepared.analysis
+    if not result.statements or best is None or analysis is None:
+        return ""
+    return named_value(analysis.kind, best.text, analysis.text)
 
 
 def _merged_hits(lists: list[list[Hit]], k: int) -> list[Hit]:

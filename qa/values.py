@@ -117,6 +117,20 @@ def fits_measure(measure: str, text: str) -> bool:
     return bool(re.search(rf"(?:\d|[{ZH}])\s*(?:余|多)?\s*(?:万|亿|千)?\s*(?:{units})", text))
 
 
+def named_value(kind: AskKind, text: str, question: str) -> str:
+    """The body, place or name of the asked kind that ``text`` gives and the question does not ("中国民航大学"
+    for "依托哪所大学…"), or ""."""
+    pattern = _FIT.get(kind) if kind in (AskKind.PLACE, AskKind.ORGANISATION, AskKind.NAME) else None
+    asked = normalize_for_match(question)
+    for m in pattern.finditer(text) if pattern is not None else ():
+        value = re.sub(r"[\s,]", "", m.group(0))
+        if not _named_in(value, asked):
+            # the words before the name that the question shares ("依托" of "依托中国民航大学") are not the name
+            cut = next((k for k in range(len(value) - 2, 1, -1) if value[:k] in asked), 0)
+            return value[cut:]
+    return ""
+
+
 def fits(kind: AskKind, text: str, stated: frozenset[str], question: str = "") -> bool:
     """Does the text hold a value of the asked kind that the question did not already state? A place, body
     or name the question itself names is not an answer to it ("香港国际创科展在哪个场馆" is not answered by

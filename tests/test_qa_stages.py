@@ -485,3 +485,12 @@ def test_a_figure_set_as_a_bar_names_a_tier_the_answer_must_be_of():
     asked = analyse("销售收入超100亿元的产业集群有哪些？")
     judgement = judge(asked, gather(asked, hits, weights, DEFAULT_TUNING), hits, DEFAULT_TUNING)
     assert judgement.verdict is Verdict.ANSWER
+
+
+def test_the_body_an_answer_names_bridges_to_the_part_that_leans_on_it():
+    from qa.values import named_value
+
+    question = "新区依托哪所大学的科技园发展航空产业？"
+    assert ask_kind(question) is AskKind.ORGANISATION
+    assert named_value(AskKind.ORGANISATION, "依托南江航空大学科技园，发展航空产业。", question) == "南江航空大学"
+    assert named_value(AskKind.ORGANISATION, "发展航空产业。", question) == ""
