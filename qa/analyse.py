@@ -202,6 +202,8 @@ _ATTRIBUTE = re.compile(
 _MEASURE_ASKED = re.compile(rf"(?:多少|(?<!哪)几)\s*(?:万|亿|千|百)?\s*({MEASURE_WORDS})")
 _ACTUAL = re.compile(r"实际|实实在在|\bactually\b|\bin fact\b", re.I)
 _DAY = re.compile(r"几月|几号|几日|哪一?天|哪个月|日期|\bwhat date\b|\bwhich day\b|\bwhat day\b", re.I)
+# A sum asked per recipient or as a cap ("每家最高给多少", "单个项目最多资助多少"): a budget total does not answer it.
+_PER_UNIT_ASKED = re.compile(r"最高|最多|上限|封顶|单个|单笔|单项|每(?:一)?(?:家|个|项|人|所|笔|位|名|间|支|宗|户)")
 _PERIOD = re.compile(r"每(?:一)?个?(年|月|季度|周|天|日)")
 _ZH_NUM = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2, "十": 10}
 _VALUE = re.compile(
@@ -238,6 +240,7 @@ class Analysis:
     exact_day: bool = False  # the date asked is a month or day ("几月几日"), not only a year
     period: str = ""  # "年" for 每年, "月" for 每月 ...: a figure asked per period must be given per period
     event: str = ""  # the verb whose date is asked ("什么时候建成通车" -> 通车): the date must be of that event
+    per_unit: bool = False  # a sum per recipient or a cap is asked (_PER_UNIT_ASKED)
     thresholds: frozenset[str] = frozenset()  # figures set as a bar ("超500亿元"): the answer must name that tier
     counted: tuple[str, ...] = ()  # what a count asked counts ("多少个研究中心" -> 中心), with the documents'
     # synonyms for it (set by the pipeline): a count of something else does not answer
@@ -367,6 +370,7 @@ def analyse(text: str) -> Analysis:
         exact_day=kind is AskKind.DATE and bool(_DAY.search(text)),
         actual=bool(_ACTUAL.search(text)),
         measure=(m.group(1) if kind is AskKind.COUNT and (m := _MEASURE_ASKED.search(text)) else ""),
+        per_unit=kind is AskKind.AMOUNT and bool(_PER_UNIT_ASKED.search(text)),
         thresholds=frozenset(re.sub(r"[\s,]", "", m.group(1) or m.group(2)) for m in _THRESHOLD.finditer(text)),
         counted=(c,) if kind is AskKind.COUNT and (c := counted_noun(text)) else (),
         focus=strip_question_words(text),

@@ -28,6 +28,12 @@ _CLAUSE = re.compile(r"(?:[^；;，,：:]|(?<=\d),(?=\d))+[；;，,：:]?")
 _SEGMENT_END = "；;。！？!?"
 # A target or plan, not what has happened: "到2017年…引进100名" does not say how many were actually brought in.
 _TARGET = re.compile(r"到\s*\d{4}\s*年|目标|力争|计划|预计|将|争取|达到")
+# How a document gives a sum per recipient or a cap: "最高5万元", "不超过20万元", "每项奖励10万元", "分别奖励…",
+# "按…30%给予", "一次性补助".
+_PER_UNIT = re.compile(
+    r"最高|最多|上限|封顶|不超过|不高于|以内|单个|单笔|单项|每(?:一)?(?:家|个|项|人|所|笔|位|名|间|支|宗|户)|分别|一次性|"
+    r"按[^，。；]{0,16}[%％]|[%％]"
+)
 _MONTH = re.compile(r"\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|月底|月初|月中|季度|上旬|中旬|下旬")
 # Words a document uses for a detail asked by name (its own word first).
 _ATTRIBUTE_WORDS = {
@@ -263,6 +269,7 @@ def gather(
                 or (analysis.counted and not any(c in normalize_for_match(sentence) for c in analysis.counted))
                 or (event and event not in normalize_for_match(sentence) and meaning < tuning.min_meaning)
                 or (period and not period.search(sentence))
+                or (analysis.per_unit and not _PER_UNIT.search(sentence))
                 or (attribute and not attribute.search(paragraph))
                 or (analysis.exact_day and not _MONTH.search(sentence))
                 or absent

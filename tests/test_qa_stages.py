@@ -494,3 +494,16 @@ def test_the_body_an_answer_names_bridges_to_the_part_that_leans_on_it():
     assert ask_kind(question) is AskKind.ORGANISATION
     assert named_value(AskKind.ORGANISATION, "依托南江航空大学科技园，发展航空产业。", question) == "南江航空大学"
     assert named_value(AskKind.ORGANISATION, "发展航空产业。", question) == ""
+
+
+def test_a_sum_per_recipient_is_not_answered_by_a_budget_total():
+    asked = analyse("区里对每家新型研发机构最高资助多少钱？")
+    assert asked.per_unit and not analyse("区里一年给研发机构多少钱？").per_unit
+    weights = {"新型": 2.0, "研发机构": 3.0}
+    budget = [_hit("区财政设立新型研发机构专项资金，每年3000万元。")]
+    assert (
+        judge(asked, gather(asked, budget, weights, DEFAULT_TUNING), budget, DEFAULT_TUNING).verdict
+        is not Verdict.ANSWER
+    )
+    cap = [_hit("对新型研发机构给予资助，每家最高500万元。")]
+    assert judge(asked, gather(asked, cap, weights, DEFAULT_TUNING), cap, DEFAULT_TUNING).verdict is Verdict.ANSWER
