@@ -99,6 +99,7 @@ _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
             # "多少租金补贴", "奖金是多少": a money word right after or before the asking word
             r"多少钱|几多钱|多少[\u4e00-\u9fff]{0,3}?(资金|经费|补贴|补助|奖励|资助|津贴|奖金|拨款|投资|预算|租金)|"
             r"(资金|经费|补贴|补助|津贴|奖金|拨款|预算|租金|费用|造价)(是|为|有)?多少|金额|多少(预算|造价|费用)|"
+            r"(资金|经费|基金|资金池|预算)[^，,。？?]{0,3}?(规模|多大)|补偿\s*多少|"
             r"多少\s*(万|亿|千)?\s*(元|块|港元|美元)|(奖|补|补贴|资助|奖励|津贴|拨款|投入|投资)\s*(了)?多少|"
             r"(拿|给|发|领)\s*多少|\bhow much (money|funding|capital|subsid|grant|allowance)|\bbudget\b|\bcost\b",
             re.I,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from qa.inputs import strip_markup
 from qa.judge import Judgement, Verdict
+from qa.terms import GROUP_SEP
 from qa.values import PERSON_ASKED
 
 if TYPE_CHECKING:
@@ -36,12 +37,14 @@ def _named(prepared: PreparedQuery, judgement: Judgement) -> str:
         if len(run) >= 4:
             return f"「{strip_markup(run)}」"
         text = judgement.best.text
-        found = [t for t in prepared.weights if len(t) >= 2 and t in text]
-        found = sorted(found, key=lambda t: -prepared.weights[t])[:3]
+        found: dict[str, float] = {}
+        for key, weight in prepared.weights.items():  # a key lists a word and its synonyms: name the one there
+            alternative = next((a for a in key.split(GROUP_SEP) if len(a) >= 2 and a in text), None)
+            if alternative:
+                found[alternative] = max(found.get(alternative, 0.0), weight)
         if found:
-            return "「" + "、".join(found) + "」"
-    focus = prepared.analysis.focus if prepared.analysis else prepared.query.text
-    return f"「{_topic(focus)}」"
+            return "「" + "、".join(sorted(found, key=lambda t: -found[t])[:3]) + "」"
+    return ""  # nothing of the question is in the closest sentence: the documents cannot be said to mention it
 
 
 def _longest_shared_run(a: str, b: str) -> str:
@@ -77,7 +80,10 @@ def refusal_line(judgement: Judgement, prepared: PreparedQuery, covered: list[st
         elif judgement.contradicted and analysis.years:
             years = "、".join(str(y) for y in sorted(analysis.years)[:3])
             label = f"{years}年的{label.removeprefix('具体')}"
-        return f"文件提到了{_named(prepared, judgement)}，但没有说明{label}。"
+        named = _named(prepared, judgement)
+        if not named:
+            return f"文件中没有说明{_topic(focus)}的{label.removeprefix('具体')}。"
+        return f"文件提到了{named}，但没有说明{label}。"
     if len(focus) > MAX_QUOTED_QUESTION_CHARS:
         return "文件中没有找到与这个问题相关的内容。"  # a long everyday question is not quoted back whole
     return f"文件中没有找到关于「{focus}」的内容。"
