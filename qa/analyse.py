@@ -100,6 +100,8 @@ _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
             r"多少钱|几多钱|多少[\u4e00-\u9fff]{0,3}?(资金|经费|补贴|补助|奖励|资助|津贴|奖金|拨款|投资|预算|租金)|"
             r"(资金|经费|补贴|补助|津贴|奖金|拨款|预算|租金|费用|造价)(是|为|有)?多少|金额|多少(预算|造价|费用)|"
             r"(资金|经费|基金|资金池|预算)[^，,。？?]{0,3}?(规模|多大)|补偿\s*多少|"
+            # money moved: "贷了多少", "融资多少", "筹集了多少"
+            r"(?<![借])(贷|贷款|融资|筹集|筹措|募集)\s*(了)?\s*多少|"
             r"多少\s*(万|亿|千)?\s*(元|块|港元|美元)|(奖|补|补贴|资助|奖励|津贴|拨款|投入|投资)\s*(了)?多少|"
             r"(拿|给|发|领)\s*多少|\bhow much (money|funding|capital|subsid|grant|allowance)|\bbudget\b|\bcost\b",
             re.I,
@@ -187,7 +189,7 @@ QUESTION_WORDS = re.compile(
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-—–~至到]\s*((?:19|20)\d{2})(?!\d)")
 # Five-year plans are general Chinese planning vocabulary: 十四五 = 2021-2025.
-_PLAN = re.compile(r"“?([十]?[一二三四五六七八九])五”?(?:规划|时期|期间|末|初)?")
+PLAN = re.compile(r"“?([十]?[一二三四五六七八九])五”?(?:规划|时期|期间|末|初)?")
 _PLAN_BASE = {"十一": 2006, "十二": 2011, "十三": 2016, "十四": 2021, "十五": 2026}
 _ORDINAL = re.compile(rf"(第\s*[{_ZH_DIGITS}\d]+|首)\s*(届|批次|批|期|轮|阶段|次|部分|条|款)")
 # 第二届 / 第二次 / 第二期 / 首次 all count editions of one thing; 批 and 批次 count batches.
@@ -316,7 +318,7 @@ def years_in(text: str) -> frozenset[int]:
         lo, hi = int(a), int(b)
         if 0 <= hi - lo <= 30:
             years.update(range(lo, hi + 1))
-    for m in _PLAN.finditer(text):
+    for m in PLAN.finditer(text):
         base = _PLAN_BASE.get(m.group(1))
         if base and "五" in m.group(0):
             years.update(range(base, base + 5))

@@ -24,6 +24,7 @@ from index.settings import Settings
 from index.store import LoadedIndex
 from index.textnorm import fold_width, search_tokens, to_simplified
 from qa.analyse import (
+    PLAN,
     Analysis,
     AskKind,
     analyse,
@@ -174,7 +175,9 @@ class Pipeline:
         tokens = search_tokens(text)
         # Whole words (jieba's precise mode), not search mode's overlapping pieces, so that "农民工" counts
         # once and not again as "农民" and "民工".
-        content = content_words(strip_question_words(text))
+        # A five-year plan's name ("十三五") is one term, not the words "十三" and "五".
+        plans = [f"{m.group(1)}五" for m in PLAN.finditer(text)]
+        content = list(dict.fromkeys(content_words(strip_question_words(PLAN.sub(" ", text))) + plans))
         scope_words = self._scope_words(docs)
         content = [t for t in content if not any(t in w for w in scope_words) and not (t.isdigit() and years_in(t))]
         weights = term_weights(
