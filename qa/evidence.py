@@ -222,7 +222,11 @@ def gather(
         text = chunk.text
         head = f"{chunk.title} {chunk.section_label}"
         year = (doc_years or {}).get(chunk.doc)
-        context_years = f"{head} {year}年" if year else head
+        # The nearest years place a clause: its section's ("“十三五”发展回顾" of a "十四五" plan is about 2016-2020),
+        # else its title's, else the document's year.
+        context_years = next(
+            (t for t in (chunk.section_label, chunk.title) if years_in(t)), f"{year}年" if year else ""
+        )
         rank = 1.0 / math.pow(hi + 1, tuning.rank_decay)
         para_cov: dict[int, float] = {}
         spans = sentence_spans(text, tuning.clause_min_chars)

@@ -189,6 +189,9 @@ class Pipeline:
             pos=pos_weights(strip_question_words(text)),
             single_char_share=self.tuning.single_char_share,
         )
+        # The keyword search looks for what the question is about, not for the frame of everyday speech around
+        # it ("我们", "手里", "开了个"): a search piece counts when it is part of a weighted word.
+        tokens = [t for t in tokens if t.isdigit() or any(t in w or w in t for w in weights)] or tokens
         if kind is AskKind.AMOUNT:
             # 补贴/津贴/奖励… say that money is asked, which the answer's figure in 元 shows; they are not the topic.
             weights = {t: w * (0.3 if _MONEY_WORDS.fullmatch(t) else 1.0) for t, w in weights.items()}

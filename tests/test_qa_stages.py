@@ -507,3 +507,17 @@ def test_a_sum_per_recipient_is_not_answered_by_a_budget_total():
     )
     cap = [_hit("对新型研发机构给予资助，每家最高500万元。")]
     assert judge(asked, gather(asked, cap, weights, DEFAULT_TUNING), cap, DEFAULT_TUNING).verdict is Verdict.ANSWER
+
+
+def test_a_sections_years_place_its_sentences_before_the_titles():
+    review = Hit(
+        chunk=Chunk(
+            "c0", "a.txt", "新区“十四五”人才规划", ("一、“十三五”回顾",), 0, 20, "依托人才中心建成3个实训基地。", ""
+        ),
+        row=0,
+        score=1.0,
+        rank=1,
+    )
+    analysis = analyse("“十四五”要依托人才中心建设几个实训基地？")
+    candidates = gather(analysis, [review], {"人才": 1.0, "中心": 1.0, "实训基地": 2.0}, DEFAULT_TUNING)
+    assert candidates and all(c.qualifier < 0 for c in candidates)
