@@ -157,6 +157,33 @@ def _line_pitch(pages: list[list[PdfLine]], full: int) -> float | None:
     return pitch if sorted(between)[len(between) // 2] >= PARAGRAPH_GAP_RATIO * pitch else None
 
 
+def _set_apart(a: PdfLine, b: PdfLine) -> bool:
+    """The two lines are typeset differently (a bold or larger heading above its text)."""
+    sizes = sorted((a.size, b.size))
+    return (
+        a.all_bold != b.all_bold
+        or (sizes[0] > 0 and sizes[1] >= HEADING_SIZE_RATIO * sizes[0])
+        or (bool(a.family and b.family) and a.family != b.family)
+    )
+
+
+def _goes_on(previous: PdfLine, line: PdfLine, gap: float | None, full: int, pitch: float | None) -> bool:
+    """``line`` continues the paragraph of the line before it.
+
+    Without a measured line pitch: the line before reached the column's edge without closing punctuation. Where
+    paragraphs are spaced further apart than lines, the gap decides: a full line ending in 。 may go on, and so
+    may a short unclosed one the layout broke early (before a long URL or word), unless it is typeset apart (a
+    heading with no space below it); a closed short line never does.
+    """
+    if numbered_level(line.text) is not None:
+        return False
+    at_edge = _width(previous.text) >= WRAP_SHARE * full
+    closed = previous.text.endswith(_CLOSERS)
+    if pitch is None or gap is None:
+        return at_edge and not closed
+    return gap <= SAME_PARAGRAPH_SLACK * pitch and (at_edge or (not closed and not _set_apart(previous, line)))
+
+
 def _paragraphs(pages: list[list[PdfLine]]) -> list[_Paragraph]:
     """The pages' lines as paragraphs: a line the layout wrapped is joined to the next."""
     full = _full_width(pages)
@@ -167,20 +194,13 @@ def _paragraphs(pages: list[list[PdfLine]]) -> list[_Paragraph]:
         above: PdfLine | None = None  # the line above on this page
         for line in lines:
             gap = _gap(above, line)
-            if previous is not None:
-                at_edge = _width(previous.text) >= WRAP_SHARE * full
-                closed = previous.text.endswith(_CLOSERS)
-                # Where paragraphs are set apart, the gap below a full line tells whether its paragraph goes on
-                # (it may end in 。 or run on past a closing quote); elsewhere, its closing punctuation.
-                spaced = pitch is not None and gap is not None
-                goes_on = gap <= SAME_PARAGRAPH_SLACK * pitch if spaced else not closed  # type: ignore[operator]
-                if at_edge and goes_on and numbered_level(line.text) is None:
-                    sep = ""
-                    if previous.text[-1:].isascii() and line.text[:1].isascii() and previous.text[-1:].isalnum():
-                        sep = " "  # a wrapped English word boundary
-                    paragraphs[-1].add(line, sep, number)
-                    previous = above = line
-                    continue
+            if previous is not None and _goes_on(previous, line, gap, full, pitch):
+                sep = ""
+                if previous.text[-1:].isascii() and line.text[:1].isascii() and previous.text[-1:].isalnum():
+                    sep = " "  # a wrapped English word boundary
+                paragraphs[-1].add(line, sep, number)
+                previous = above = line
+                continue
             paragraphs.append(_Paragraph(number, gap))
             paragraphs[-1].add(line, "", number)
             previous = above = line

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 _WEIGHT_IN_NAME = re.compile(r"bold|black|heavy|semibold|demibold|extrabold|ultrabold|w[7-9]\b", re.IGNORECASE)
 _SUBSET_PREFIX = re.compile(r"^[A-Z]{6}\+")
-_STYLE_SUFFIX = re.compile(r"[-,]?(bold|black|heavy|regular|medium|light|italic|oblique|demi\w*|semi\w*|w\d)+$",
-                           re.IGNORECASE)
+_STYLE_SUFFIX = re.compile(
+    r"[-,]?(bold|black|heavy|regular|medium|light|italic|oblique|demi\w*|semi\w*|w\d)+$", re.IGNORECASE
+)
 BOLD_WEIGHT = 600  # /FontWeight at or above this is a bold face (CSS and the PDF spec: 600 = semibold)
 FORCE_BOLD_FLAG = 1 << 18  # PDF font descriptor /Flags bit 19
 
@@ -81,9 +82,12 @@ def _face(font, cache: dict[int, _Face]) -> _Face:
 def _times(a: list[float], b: list[float]) -> list[float]:
     """The product of two PDF matrices [a b c d e f]."""
     return [
-        a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3],
-        a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3],
-        a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5],
+        a[0] * b[0] + a[1] * b[2],
+        a[0] * b[1] + a[1] * b[3],
+        a[2] * b[0] + a[3] * b[2],
+        a[2] * b[1] + a[3] * b[3],
+        a[4] * b[0] + a[5] * b[2] + b[4],
+        a[4] * b[1] + a[5] * b[3] + b[5],
     ]
 
 
@@ -117,18 +121,20 @@ def page_lines(page, fix: dict[int, str]) -> list[PdfLine]:
             lines.append(PdfLine(line))
             continue
         first = start + len(raw) - len(raw.lstrip())
-        own = attrs[first:first + len(line)]
+        own = attrs[first : first + len(line)]
         inked = [a for ch, a in zip(line, own, strict=True) if not ch.isspace()]
         # The family of the CJK characters only: a viewer sets Latin letters and digits in another font anyway.
         wide = [a[0].family for ch, a in zip(line, own, strict=True) if unicodedata.east_asian_width(ch) in "WF"]
         family = Counter(wide).most_common(1)[0][0] if wide else ""
-        lines.append(PdfLine(
-            text=line,
-            bold=tuple(a[0].bold for a in own),
-            size=max((a[1] for a in inked), default=0.0),
-            family=family,
-            baseline=inked[0][2] if inked else None,
-        ))
+        lines.append(
+            PdfLine(
+                text=line,
+                bold=tuple(a[0].bold for a in own),
+                size=max((a[1] for a in inked), default=0.0),
+                family=family,
+                baseline=inked[0][2] if inked else None,
+            )
+        )
     return lines
 
 

@@ -28,6 +28,12 @@ LONG = (
     "因为它只是这个段落的最后几个字而已并没有独立成段的排版证据所以仍属正文最后一行以上内容仅供测试使用"
 )
 
+# A long unbreakable address near the end of the first line: the layout breaks the line early, before it.
+URL_PARAGRAPH = (
+    "市民可以通过各种渠道了解相关政策，包括官方网站和政务服务信息平台(www.averyveryverylongexampledomain.gov.cn)"
+    "、热线电话和现场咨询窗口等方式，获取最新的办事指南。"
+)
+
 
 def _page(body: list[str]) -> str:
     return (
@@ -57,6 +63,7 @@ def sample_pdf(tmp_path_factory) -> bytes:
         *_filler(3, 1),
         f"<p>{html.escape(LONG)}</p>",
         "<p>某某市人民政府办公室</p>",  # short, unpunctuated, plain: a signature line, not a heading
+        f"<p>{URL_PARAGRAPH}</p>",
         *_filler(3, 4),
         "<p><b>配套服务</b></p>",  # a bold line of its own: a heading
         "<p>园区提供会议室、实验室和公共仓储，按季度开放申请。</p>",
@@ -97,6 +104,7 @@ def test_headings_paragraphs_and_running_lines(sample_pdf) -> None:
     # The wrapped paragraph is one line again; its short, unpunctuated last line is not a paragraph of its own.
     assert LONG in lines
     assert "某某市人民政府办公室" in lines
+    assert URL_PARAGRAPH in lines  # the line broken early before the address is joined again
     # The running header and the "- N -" page numbers are gone; the pages are known.
     assert HEADER not in text and not any(line.strip("- ").isdigit() for line in lines)
     assert len(doc.pages) == 2 and text[doc.pages[1] :].lstrip("\n").startswith("资金与保障")
