@@ -59,11 +59,13 @@ def _descriptor(font) -> dict:
         return {}
 
 
-def _face(font, cache: dict[int, _Face]) -> _Face:
+def _face(font, cache: dict[int, tuple[object, _Face]]) -> _Face:
+    """The font's weight and family, worked out once per font dictionary of a page (the cache holds the
+    dictionary too, so that its id cannot be reused by another object meanwhile)."""
     key = id(font)
     if key not in cache:
         if not font:
-            cache[key] = _Face(False, "")
+            cache[key] = (font, _Face(False, ""))
         else:
             desc = _descriptor(font)
             name = _SUBSET_PREFIX.sub("", str(font.get("/BaseFont") or desc.get("/FontName") or "").lstrip("/"))
@@ -75,8 +77,8 @@ def _face(font, cache: dict[int, _Face]) -> _Face:
                 or bool(_WEIGHT_IN_NAME.search(name))
             )
             family = str(desc.get("/FontFamily") or "") or _STYLE_SUFFIX.sub("", name)
-            cache[key] = _Face(bold, family)
-    return cache[key]
+            cache[key] = (font, _Face(bold, family))
+    return cache[key][1]
 
 
 def _times(a: list[float], b: list[float]) -> list[float]:
@@ -96,7 +98,7 @@ def page_lines(page, fix: dict[int, str]) -> list[PdfLine]:
     text (one character to one character, so attributes stay aligned). Plain lines if the runs do not line up."""
     runs: list[str] = []
     attrs: list[tuple[_Face, float, float]] = []
-    faces: dict[int, _Face] = {}
+    faces: dict[int, tuple[object, _Face]] = {}
 
     def visit(text: str, cm: list[float], tm: list[float], font, size: float) -> None:
         if not text:
