@@ -17,6 +17,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -25,12 +26,26 @@ from index.embedder import Embedder
 _STOP = object()
 
 
+class PendingVectors(Protocol):
+    """Vectors being embedded on another thread (``Embedder.submit_queries``): a Future or a queue request."""
+
+    def result(self) -> np.ndarray: ...
+
+
 @dataclass
 class _Request:
     texts: list[str]
     done: threading.Event = field(default_factory=threading.Event)
     vectors: np.ndarray | None = None
     error: BaseException | None = None
+
+    def result(self) -> np.ndarray:
+        """Wait for the worker to embed these texts (the same call as ``Future.result``)."""
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+        assert self.vectors is not None
+        return self.vectors
 
 
 class QueuedEmbedder:
@@ -57,13 +72,18 @@ class QueuedEmbedder:
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return self.inner.encode_queries([])
+        return self.submit_queries(texts).result()
+
+    def submit_queries(self, texts: list[str]) -> _Request:
+        """Queue ``texts`` and return at once (``Embedder.submit_queries``): the request thread analyses the
+        question meanwhile and calls ``.result()`` when it needs the vectors."""
         request = _Request(list(texts))
+        if not request.texts:
+            request.vectors = self.inner.encode_queries([])
+            request.done.set()
+            return request
         self._queue.put(request)
-        request.done.wait()
-        if request.error is not None:
-            raise request.error
-        assert request.vectors is not None
-        return request.vectors
+        return request
 
     def encode_passages(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         return self.inner.encode_passages(texts, batch_size=batch_size, progress=progress)
