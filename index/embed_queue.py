@@ -22,6 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from index.embedder import Embedder
+from index.memory import trim_heap
 
 _STOP = object()
 
@@ -51,7 +52,7 @@ class _Request:
 class QueuedEmbedder:
     """An Embedder whose ``encode_queries`` goes through one worker thread; everything else is delegated."""
 
-    def __init__(self, embedder: Embedder, wait_ms: float = 2.0, max_batch: int = 32) -> None:
+    def __init__(self, embedder: Embedder, wait_ms: float = 2.0, max_batch: int = 32, idle_trim_s: float = 0.0) -> None:
         self.inner = embedder
         self.info = embedder.info
         self.backend = embedder.backend
@@ -61,6 +62,10 @@ class QueuedEmbedder:
         self.wait_s = max(0.0, wait_ms) / 1000 if self.batches else 0.0  # nothing to gather when not batching
         self.max_batch = max(1, max_batch)
         self.batch_sizes: list[int] = []  # texts per model call, for the load benchmark
+        # Once questions stop coming for this long, the heap's free pages go back to the system (0: never).
+        self.idle_trim_s = max(0.0, idle_trim_s)
+        self.trims = 0
+        self._busy = False
         self._queue: queue.Queue = queue.Queue()
         self._worker = threading.Thread(target=self._run, name="policyqa-embed", daemon=True)
         self._worker.start()
@@ -93,7 +98,15 @@ class QueuedEmbedder:
         self._worker.join(timeout=5)
 
     def _take(self) -> list[_Request] | None:
-        first = self._queue.get()
+        while True:
+            try:
+                first = self._queue.get(timeout=self.idle_trim_s if self._busy and self.idle_trim_s else None)
+                break
+            except queue.Empty:  # idle after a burst: what the burst allocated is free now
+                trim_heap()
+                self.trims += 1
+                self._busy = False
+        self._busy = True
         if first is _STOP:
             return None
         taken, count = [first], len(first.texts)

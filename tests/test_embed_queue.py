@@ -120,3 +120,26 @@ def test_embedding_ahead_gives_the_same_answer(settings, pipeline, question, his
     assert [h.row for h in early.passages] == [h.row for h in plain.passages]
     assert [h.score for h in early.passages] == [h.score for h in plain.passages]
     assert own._ahead is not None
+
+
+def test_an_idle_worker_gives_freed_memory_back_once(embedder):
+    """After questions stop coming the heap is trimmed once (glibc), not again until new questions came."""
+    import time
+
+    from index.memory import trim_heap
+
+    queued = QueuedEmbedder(embedder, wait_ms=0, idle_trim_s=0.2)
+    try:
+        time.sleep(0.5)
+        assert queued.trims == 0  # nothing was asked yet: nothing to give back
+        queued.encode_queries(["二"])
+        deadline = time.monotonic() + 10
+        while queued.trims == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert queued.trims == 1
+        time.sleep(0.6)
+        assert queued.trims == 1
+        np.testing.assert_allclose(queued.encode_queries(["二"]), embedder.encode_queries(["二"]), atol=1e-5)
+    finally:
+        queued.close()
+    assert isinstance(trim_heap(), bool)
