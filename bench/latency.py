@@ -1,9 +1,10 @@
-"""Answer latency per stage: full hybrid vs BM25-only vs dense-only, load time, a 160-question batch.
+"""Answer latency per stage: full hybrid vs BM25-only vs dense-only (and hybrid with the embedding started ahead on
+a worker thread), interleaved question by question; load time, a 160-question batch.
 
     python -m bench.latency [--rounds 3] [--batch 160] [--json out.json]
     python -m bench.latency --smoke      # tiny corpus, 3 questions, seconds once the model is loaded
 
-The pipeline loads once; it is warmed up; then the dev questions run ``--rounds`` times per mode, sequentially.
+The pipeline loads once; it is warmed up; then the dev questions run ``--rounds`` times, each in every mode in turn.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from index import store
 from index.settings import Settings
 
 MODES = ("hybrid", "bm25", "dense")
+# The hybrid question again with the embedding started ahead on the embedder's worker (Settings.embed_ahead).
+AHEAD = "hybrid-ahead"
 STAGES = ("analyse", "embed", "dense", "bm25", "fusion", "evidence", "total")
 
 
@@ -52,18 +55,30 @@ class LatencyReport:
     peak_rss_mb: float
 
 
-def run_mode(pipeline, questions: list[str], rounds: int, mode: str) -> ModeResult:
-    per_stage: dict[str, list[float]] = {s: [] for s in STAGES}
-    wall: list[float] = []
+def _answer(pipeline, question: str, mode: str):
+    """One answer in ``mode``; AHEAD is hybrid with Settings.embed_ahead on."""
+    plain = pipeline.settings.replace(embed_ahead=False)
+    pipeline.settings = plain.replace(embed_ahead=True) if mode == AHEAD else plain
+    try:
+        return pipeline.answer(question, mode="hybrid" if mode == AHEAD else mode)
+    finally:
+        pipeline.settings = plain
+
+
+def run_modes(pipeline, questions: list[str], rounds: int, modes: tuple[str, ...]) -> list[ModeResult]:
+    """The modes interleaved question by question, so that a change in the machine's load hits all alike; the
+    order rotates, so that no mode always meets a question first (later ones find its words cached)."""
+    per_stage: dict[str, dict[str, list[float]]] = {m: {s: [] for s in STAGES} for m in modes}
+    wall: dict[str, list[float]] = {m: [] for m in modes}
     for _ in range(rounds):
-        for q in questions:
-            t = time.perf_counter()
-            answer = pipeline.answer(q, mode=mode)
-            wall.append((time.perf_counter() - t) * 1000)
-            for stage, ms in answer.timings_ms.items():
-                per_stage.setdefault(stage, []).append(ms)
-    stages = {s: Stats.of(v) for s, v in per_stage.items() if v}
-    return ModeResult(mode, Stats.of(wall), stages)
+        for i, q in enumerate(questions):
+            for mode in modes[i % len(modes) :] + modes[: i % len(modes)]:
+                t = time.perf_counter()
+                answer = _answer(pipeline, q, mode)
+                wall[mode].append((time.perf_counter() - t) * 1000)
+                for stage, ms in answer.timings_ms.items():
+                    per_stage[mode].setdefault(stage, []).append(ms)
+    return [ModeResult(m, Stats.of(wall[m]), {s: Stats.of(v) for s, v in per_stage[m].items() if v}) for m in modes]
 
 
 def measure(settings: Settings, questions: list[str], rounds: int, warmup: int, batch: int) -> LatencyReport:
@@ -79,9 +94,9 @@ def measure(settings: Settings, questions: list[str], rounds: int, warmup: int, 
     store.load_index(settings.index_dir, (emb.info.id, emb.info.checksum))
     index_load = time.perf_counter() - t
     for q in (questions * (1 + warmup // max(1, len(questions))))[:warmup]:
-        for mode in MODES:
-            pipeline.answer(q, mode=mode)
-    modes = [run_mode(pipeline, questions, rounds, mode) for mode in MODES]
+        for mode in (*MODES, AHEAD):
+            _answer(pipeline, q, mode)
+    modes = run_modes(pipeline, questions, rounds, (*MODES, AHEAD))
     batch_qs = (questions * (batch // max(1, len(questions)) + 1))[:batch]
     t = time.perf_counter()
     for q in batch_qs:
@@ -113,6 +128,13 @@ def print_report(r: LatencyReport) -> None:
         for stage in STAGES:
             if stage in m.stages:
                 print(f"[{m.mode}]   {stage:<10} {fmt_ms(m.stages[stage])}")
+    by_mode = {m.mode: m.end_to_end for m in r.modes}
+    for mode in ("hybrid", AHEAD):
+        if mode in by_mode and "bm25" in by_mode:
+            print(
+                f"{mode} / bm25-only: p50 {by_mode[mode].p50 / by_mode['bm25'].p50:.2f}x, "
+                f"p95 {by_mode[mode].p95 / by_mode['bm25'].p95:.2f}x"
+            )
     print(
         f"batch: {r.batch_questions} questions (hybrid) in {r.batch_total_s:.2f} s "
         f"({r.batch_total_s / max(1, r.batch_questions) * 1000:.1f} ms/question)"

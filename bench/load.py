@@ -78,6 +78,8 @@ def serve(port: int) -> None:
     from ui.cli import serving_pipeline
 
     pipeline = serving_pipeline(Settings.from_env(), progress=False)
+    # As `policyqa serve` does: the dictionary tables are built in the background at start.
+    threading.Thread(target=pipeline.warm_dictionaries, name="policyqa-dictionaries", daemon=True).start()
     demo = create_app(pipeline)
     options = launch_options(pipeline.settings)
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, **options)

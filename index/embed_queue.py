@@ -17,12 +17,20 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
 from index.embedder import Embedder
+from index.memory import trim_heap
 
 _STOP = object()
+
+
+class PendingVectors(Protocol):
+    """Vectors being embedded on another thread (``Embedder.submit_queries``): a Future or a queue request."""
+
+    def result(self) -> np.ndarray: ...
 
 
 @dataclass
@@ -32,11 +40,19 @@ class _Request:
     vectors: np.ndarray | None = None
     error: BaseException | None = None
 
+    def result(self) -> np.ndarray:
+        """Wait for the worker to embed these texts (the same call as ``Future.result``)."""
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+        assert self.vectors is not None
+        return self.vectors
+
 
 class QueuedEmbedder:
     """An Embedder whose ``encode_queries`` goes through one worker thread; everything else is delegated."""
 
-    def __init__(self, embedder: Embedder, wait_ms: float = 2.0, max_batch: int = 32) -> None:
+    def __init__(self, embedder: Embedder, wait_ms: float = 2.0, max_batch: int = 32, idle_trim_s: float = 0.0) -> None:
         self.inner = embedder
         self.info = embedder.info
         self.backend = embedder.backend
@@ -46,6 +62,10 @@ class QueuedEmbedder:
         self.wait_s = max(0.0, wait_ms) / 1000 if self.batches else 0.0  # nothing to gather when not batching
         self.max_batch = max(1, max_batch)
         self.batch_sizes: list[int] = []  # texts per model call, for the load benchmark
+        # Once questions stop coming for this long, the heap's free pages go back to the system (0: never).
+        self.idle_trim_s = max(0.0, idle_trim_s)
+        self.trims = 0
+        self._busy = False
         self._queue: queue.Queue = queue.Queue()
         self._worker = threading.Thread(target=self._run, name="policyqa-embed", daemon=True)
         self._worker.start()
@@ -57,13 +77,18 @@ class QueuedEmbedder:
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return self.inner.encode_queries([])
+        return self.submit_queries(texts).result()
+
+    def submit_queries(self, texts: list[str]) -> _Request:
+        """Queue ``texts`` and return at once (``Embedder.submit_queries``): the request thread analyses the
+        question meanwhile and calls ``.result()`` when it needs the vectors."""
         request = _Request(list(texts))
+        if not request.texts:
+            request.vectors = self.inner.encode_queries([])
+            request.done.set()
+            return request
         self._queue.put(request)
-        request.done.wait()
-        if request.error is not None:
-            raise request.error
-        assert request.vectors is not None
-        return request.vectors
+        return request
 
     def encode_passages(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         return self.inner.encode_passages(texts, batch_size=batch_size, progress=progress)
@@ -73,7 +98,15 @@ class QueuedEmbedder:
         self._worker.join(timeout=5)
 
     def _take(self) -> list[_Request] | None:
-        first = self._queue.get()
+        while True:
+            try:
+                first = self._queue.get(timeout=self.idle_trim_s if self._busy and self.idle_trim_s else None)
+                break
+            except queue.Empty:  # idle after a burst: what the burst allocated is free now
+                trim_heap()
+                self.trims += 1
+                self._busy = False
+        self._busy = True
         if first is _STOP:
             return None
         taken, count = [first], len(first.texts)

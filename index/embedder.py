@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +77,8 @@ class Embedder:
         self.query_prompt = settings.query_prompt
         self.passage_prompt = settings.passage_prompt
         self.backend = EmbedBackend.from_str(settings.embed_backend)
+        self._ahead: ThreadPoolExecutor | None = None  # submit_queries' worker, started on first use
+        self._ahead_lock = threading.Lock()
         location, model_id, checksum = resolve_model(settings)
         if self.backend is EmbedBackend.TORCH:
             self.info = self._load_torch(location, model_id, checksum, settings.threads)
@@ -159,6 +163,16 @@ class Embedder:
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, self.query_prompt, batch_size=32, progress=False)
+
+    def submit_queries(self, texts: list[str]) -> Future[np.ndarray]:
+        """Start ``encode_queries(texts)`` on a worker thread and return at once; ``.result()`` waits for it.
+        onnxruntime and torch release the GIL while they run, so the caller's own work (analysing the question,
+        the BM25 search) proceeds on the other core meanwhile. One worker: this embedder's inferences never
+        overlap each other."""
+        with self._ahead_lock:
+            if self._ahead is None:
+                self._ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policyqa-query-embed")
+        return self._ahead.submit(self.encode_queries, list(texts))
 
     def encode_passages(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         return self._encode(texts, self.passage_prompt, batch_size=batch_size, progress=progress)

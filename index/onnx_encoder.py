@@ -31,6 +31,9 @@ class OnnxEncoder:
         # Without the arena the session holds ~90 MB instead of 180-350 MB (it grows with the largest batch
         # and never shrinks), for ~5 % more time per query (measured, BENCHMARKS.md).
         options.enable_cpu_mem_arena = False
+        # With more than one intra-op thread, onnxruntime's pool threads busy-wait after each run by default,
+        # taking the core the request's own Python work (analysis, BM25, evidence) needs next.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(folder / ONNX_FILE), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self.session.get_inputs()}
 

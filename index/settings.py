@@ -60,6 +60,12 @@ class Settings:
     # The server's query-embedding queue (index/embed_queue.py): once a question arrives, wait this long for
     # others to embed with it in one batch (batch-invariant backends only).
     embed_queue_wait_ms: float = 2.0
+    # A server returns freed heap memory to the system once no question has come for this long (0: never).
+    idle_trim_s: float = 5.0
+    # Start a question's embedding on the embedder's worker thread as soon as its text is known, and prepare it
+    # and run BM25 on the request thread meanwhile. Off: on this shared 2-core machine the work it hides (1-3 ms)
+    # costs more in contention than it saves (BENCHMARKS.md § 8).
+    embed_ahead: bool = False
     # torch / onnxruntime intra-op threads. 1 was 6-30x faster per query than torch's default on a busy 2-core machine
     # (BENCHMARKS.md); 0 lets torch decide.
     threads: int = 1

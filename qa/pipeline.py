@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.builder import ensure_index
+from index.embed_queue import PendingVectors
 from index.embedder import Embedder
 from index.modes import RetrievalMode
 from index.settings import Settings
@@ -228,10 +229,7 @@ class Pipeline:
             if part.follows_up:  # an elliptical follow-up asks about the earlier topic; a later part does not
                 for term, w in ctx_weights.items():
                     weights.setdefault(term, 0.5 * w)
-        dense_text = f"{part.context} {part.text}".strip() if part.context else part.text
-        if query.language == "en" and tokens:
-            # The multilingual model reads the English; the dictionary terms anchor it in the documents' words.
-            dense_text = f"{dense_text} {' '.join(tokens[:8])}"
+        dense_text = _dense_text(part, query.language, tokens)
         if query.language == "en":
             unknown = tuple(
                 p
@@ -351,17 +349,47 @@ class Pipeline:
 
         return sibling
 
+    def _embed_ahead(self, query: Query, part: Part, mode: RetrievalMode) -> _PendingVector | None:
+        """Start embedding a part's dense text on the embedder's worker, before the part is prepared. A Chinese
+        part's dense text is known now; an English one's needs the dictionary terms, so it starts after."""
+        if mode is RetrievalMode.BM25 or query.language == "en" or not self.settings.embed_ahead:
+            return None
+        return self._embedding(_dense_text(part, query.language, []))
+
+    def _embedding(self, text: str) -> _PendingVector:
+        """The question vector of ``text``: started on the embedder's worker (``embed_ahead``), or computed here."""
+        if self.settings.embed_ahead:
+            return _PendingVector(text, self.embedder.submit_queries([text]))
+        t = time.perf_counter()
+        vectors = self.embedder.encode_queries([text])
+        return _PendingVector(text, _Ready(vectors), waited_ms=(time.perf_counter() - t) * 1000)
+
     def _answer_part(
-        self, query: Query, part: Part, mode: RetrievalMode, doc: str | None, region: str | None, lines: int
+        self,
+        query: Query,
+        part: Part,
+        mode: RetrievalMode,
+        doc: str | None,
+        region: str | None,
+        lines: int,
+        ahead: _PendingVector | None = None,
     ) -> tuple[PartResult, dict[str, float]]:
         prepared = self._prepare_part(query, part)
-        t = time.perf_counter()
-        vector = None if mode is RetrievalMode.BM25 else self.embedder.encode_queries([prepared.dense_text])[0]
-        timings = {"embed": (time.perf_counter() - t) * 1000}
+        pending = None
+        if mode is not RetrievalMode.BM25:
+            pending = ahead if ahead is not None and ahead.text == prepared.dense_text else None
+            pending = pending or self._embedding(prepared.dense_text)
         hits, retrieval_timings = self.retrieve(
-            prepared, mode=mode, doc=doc, region=region, docs=part.docs, query_vector=vector
+            prepared,
+            mode=mode,
+            doc=doc,
+            region=region,
+            docs=part.docs,
+            query_vector=pending.result if pending is not None else None,
         )
-        timings.update(retrieval_timings)
+        vector = pending.result() if pending is not None else None
+        # "embed": the time this thread spent on the vector (with embed_ahead, only what it waited after its own work).
+        timings = {"embed": pending.waited_ms if pending is not None else 0.0, **retrieval_timings}
         analysis = prepared.analysis or analyse(part.text)
         t = time.perf_counter()
         similarity = self.sentence_similarity(vector) if vector is not None else None
@@ -414,15 +442,19 @@ class Pipeline:
         parts = self._parts(query, resolved)
         if docs is not None:  # a filter narrows each part's own scope, or replaces a scope outside it
             parts = [dataclasses.replace(p, docs=(p.docs & docs) or docs) for p in parts]
+        # With embed_ahead, the query embedding (about half of a hybrid question) starts now on the embedder's
+        # worker; preparing each part and its BM25 search run on this thread meanwhile (onnxruntime releases the GIL).
+        ahead = [self._embed_ahead(query, part, run_mode) for part in parts]
         timings["analyse"] = (time.perf_counter() - started) * 1000
         results: list[PartResult] = []
-        for i, part in enumerate(parts):
+        for i, (part, pending) in enumerate(zip(parts, ahead, strict=True)):
             if i and part.context and results and (bridge := _bridge(results[-1])):
                 # A part that leans on the one before ("这所大学还被支持做什么？") is about what that part's answer
-                # names (中国民航大学): search with it, not only with the earlier question.
+                # names (中国民航大学): search with it, not only with the earlier question (a vector embedded
+                # ahead for the text without it is not used: _answer_part embeds the new text).
                 part = dataclasses.replace(part, context=f"{part.context} {bridge}")
             lines = self.tuning.max_lines if len(parts) == 1 else self.tuning.max_part_lines
-            result, part_timings = self._answer_part(query, part, run_mode, doc, region, lines)
+            result, part_timings = self._answer_part(query, part, run_mode, doc, region, lines, pending)
             results.append(result)
             for key, value in part_timings.items():
                 timings[key] = timings.get(key, 0.0) + value
@@ -463,6 +495,42 @@ def _bridge(result: PartResult) -> str:
     if not result.statements or best is None or analysis is None:
         return ""
     return named_value(analysis.kind, best.text, analysis.text)
+
+
+def _dense_text(part: Part, language: str, tokens: list[str]) -> str:
+    """The text the model embeds for a part: the part with its context; an English one with its dictionary terms."""
+    dense_text = f"{part.context} {part.text}".strip() if part.context else part.text
+    if language == "en" and tokens:
+        # The multilingual model reads the English; the dictionary terms anchor it in the documents' words.
+        dense_text = f"{dense_text} {' '.join(tokens[:8])}"
+    return dense_text
+
+
+class _PendingVector:
+    """A part's question vector being embedded on another thread; ``result`` waits for it once."""
+
+    def __init__(self, text: str, future: PendingVectors, waited_ms: float = 0.0) -> None:
+        self.text = text
+        self._future = future  # .result() -> a (1, dim) array
+        self._vector: np.ndarray | None = None
+        self.waited_ms = waited_ms
+
+    def result(self) -> np.ndarray:
+        if self._vector is None:
+            t = time.perf_counter()
+            self._vector = self._future.result()[0]
+            self.waited_ms += (time.perf_counter() - t) * 1000
+        return self._vector
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """Vectors computed on the calling thread, in the shape of a finished Future."""
+
+    vectors: np.ndarray
+
+    def result(self) -> np.ndarray:
+        return self.vectors
 
 
 def _merged_hits(lists: list[list[Hit]], k: int) -> list[Hit]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,9 @@ class SearchRequest:
     doc: str | None = None
     region: str | None = None
     docs: frozenset[str] = frozenset()  # the scope the question names (empty: all documents)
-    query_vector: np.ndarray | None = None  # the embedded question, when the caller has it already
+    # The embedded question when the caller has it, or a function that waits for it (it is being embedded on
+    # another thread while the BM25 search runs here).
+    query_vector: np.ndarray | Callable[[], np.ndarray] | None = None
 
 
 class Retriever:
@@ -73,14 +76,16 @@ class Retriever:
         mode, fusion = RetrievalMode.from_str(req.mode), FusionMode.from_str(req.fusion)
         pool = max(self.tuning.candidate_pool, req.k * 5)
         dense_ids = dense_scores = bm25_ids = bm25_scores = np.zeros(0)
-        if mode in {RetrievalMode.HYBRID, RetrievalMode.DENSE}:
-            t = time.perf_counter()
-            dense_ids, dense_scores = self.dense(req.dense_text, pool, allowed, req.query_vector)
-            timings["dense"] = (time.perf_counter() - t) * 1000
+        # BM25 first: a question vector still being embedded elsewhere is waited for only after it.
         if mode in {RetrievalMode.HYBRID, RetrievalMode.BM25}:
             t = time.perf_counter()
             bm25_ids, bm25_scores = self.bm25(req.bm25_tokens, pool, allowed)
             timings["bm25"] = (time.perf_counter() - t) * 1000
+        if mode in {RetrievalMode.HYBRID, RetrievalMode.DENSE}:
+            vector = req.query_vector() if callable(req.query_vector) else req.query_vector
+            t = time.perf_counter()
+            dense_ids, dense_scores = self.dense(req.dense_text, pool, allowed, vector)
+            timings["dense"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         dense_rank = {int(i): r + 1 for r, i in enumerate(dense_ids)}
         bm25_rank = {int(i): r + 1 for r, i in enumerate(bm25_ids)}

@@ -24,11 +24,12 @@ def test_latency_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "machine:" in out
     assert re.search(rf"load: model {NUMBER} s, pipeline .* {NUMBER} s", out)
-    for mode in ("hybrid", "bm25", "dense"):
+    for mode in ("hybrid", "bm25", "dense", "hybrid-ahead"):
         assert re.search(rf"\[{mode}\] end-to-end\s+p50\s+{NUMBER} ms\s+p95\s+{NUMBER} ms", out), mode
     assert re.search(rf"\[hybrid\]\s+dense\s+p50\s+{NUMBER} ms", out)
+    assert re.search(rf"hybrid-ahead / bm25-only: p50 {NUMBER}x, p95 {NUMBER}x", out)
     assert re.search(rf"batch: 3 questions \(hybrid\) in {NUMBER} s", out)
-    assert [m.mode for m in report.modes] == ["hybrid", "bm25", "dense"]
+    assert [m.mode for m in report.modes] == ["hybrid", "bm25", "dense", "hybrid-ahead"]
 
 
 def test_build_smoke(capsys: pytest.CaptureFixture[str]) -> None:

@@ -77,3 +77,69 @@ def test_error_reaches_the_caller_and_the_worker_goes_on(embedder):
         assert queued.encode_queries([]).shape == (0, embedder.info.dimension)
     finally:
         queued.close()
+
+
+def test_submitted_questions_come_back_as_encoded(embedder):
+    """``submit_queries`` returns at once; its result is what ``encode_queries`` gives, plain or queued."""
+    pending = [embedder.submit_queries([q]) for q in QUESTIONS]
+    for q, p in zip(QUESTIONS, pending, strict=True):
+        np.testing.assert_array_equal(p.result(), embedder.encode_queries([q]))
+    queued = QueuedEmbedder(embedder, wait_ms=0)
+    try:
+        pending = [queued.submit_queries([q]) for q in QUESTIONS]
+        for q, p in zip(QUESTIONS, pending, strict=True):
+            np.testing.assert_allclose(p.result(), embedder.encode_queries([q]), atol=1e-5)
+        assert queued.submit_queries([]).result().shape == (0, embedder.info.dimension)
+        with pytest.raises(Exception):  # noqa: B017 - the worker's error reaches whoever waits for the result
+            queued.submit_queries([None]).result()  # type: ignore[list-item]
+    finally:
+        queued.close()
+
+
+@pytest.mark.parametrize(
+    "question,history",
+    [
+        ("香港的研发开支税务扣减是多少？", ()),
+        ("中山的“四换工程”具体指哪四换？这类工程安排了多少专项资金？", ()),  # two parts, the second leaning back
+        ("What does the innovation and technology fund support?", ()),  # English: embedded after preparing
+        ("那2027年呢？", (("到2025年，东丽区每万人口高价值发明专利拥有量目标是多少？", "…"),)),
+    ],
+)
+def test_embedding_ahead_gives_the_same_answer(settings, pipeline, question, history):
+    """Settings.embed_ahead only moves the query embedding to the worker thread: same passages, same answer."""
+    from qa.pipeline import Pipeline
+    from qa.types import Turn
+
+    turns = [Turn(q, a) for q, a in history]
+    own = Embedder(settings)  # its own, so that its worker starting shows that the ahead path ran
+    ahead = Pipeline(settings.replace(embed_ahead=True), embedder=own, index=pipeline.index, progress=False)
+    plain = pipeline.answer(question, turns)
+    early = ahead.answer(question, turns)
+    assert not plain.error and not early.error
+    assert (early.answer, early.refused, early.citations) == (plain.answer, plain.refused, plain.citations)
+    assert [h.row for h in early.passages] == [h.row for h in plain.passages]
+    assert [h.score for h in early.passages] == [h.score for h in plain.passages]
+    assert own._ahead is not None
+
+
+def test_an_idle_worker_gives_freed_memory_back_once(embedder):
+    """After questions stop coming the heap is trimmed once (glibc), not again until new questions came."""
+    import time
+
+    from index.memory import trim_heap
+
+    queued = QueuedEmbedder(embedder, wait_ms=0, idle_trim_s=0.2)
+    try:
+        time.sleep(0.5)
+        assert queued.trims == 0  # nothing was asked yet: nothing to give back
+        queued.encode_queries(["二"])
+        deadline = time.monotonic() + 10
+        while queued.trims == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert queued.trims == 1
+        time.sleep(0.6)
+        assert queued.trims == 1
+        np.testing.assert_allclose(queued.encode_queries(["二"]), embedder.encode_queries(["二"]), atol=1e-5)
+    finally:
+        queued.close()
+    assert isinstance(trim_heap(), bool)

@@ -15,7 +15,9 @@ def serving_pipeline(settings, progress: bool = True):
     from index.embedder import Embedder
     from qa.pipeline import Pipeline
 
-    embedder = QueuedEmbedder(Embedder(settings), wait_ms=settings.embed_queue_wait_ms)
+    embedder = QueuedEmbedder(
+        Embedder(settings), wait_ms=settings.embed_queue_wait_ms, idle_trim_s=settings.idle_trim_s
+    )
     return Pipeline(settings, embedder=embedder, progress=progress)
 
 
