@@ -86,12 +86,12 @@ def test_follow_up_through_the_messages_list(api) -> None:
         {"role": "system", "content": "你是政策助手"},
         {"role": "user", "content": "香港研究人才库的研究人才每月津贴是多少？"},
         {"role": "assistant", "content": first},
-        {"role": "user", "content": [{"type": "text", "text": "那博士呢？"}]},
+        {"role": "user", "content": [{"type": "text", "text": "那硕士呢？"}]},
     ]
     follow = api.chat.completions.create(model="policyqa", messages=messages)
     assert not follow.model_extra["refused"]
-    assert "35,000" in follow.choices[0].message.content or "10,000" in follow.choices[0].message.content
-    alone = ask(api, "那博士呢？")  # without the history the same words do not find that allowance
+    assert "23,000" in follow.choices[0].message.content
+    alone = ask(api, "那硕士呢？")  # without the history the same words do not find that allowance
     assert alone.choices[0].message.content != follow.choices[0].message.content
 
 
