@@ -29,10 +29,9 @@ _SEGMENT_END = "；;。！？!?"
 # A target or plan, not what has happened: "到2017年…引进100名" does not say how many were actually brought in.
 _TARGET = re.compile(r"到\s*\d{4}\s*年|目标|力争|计划|预计|将|争取|达到")
 # How a document gives a sum per recipient or a cap: "最高5万元", "不超过20万元", "每项奖励10万元", "分别奖励…",
-# "按…30%给予", "一次性补助".
+# a rate ("按…30%给予"), "一次性补助".
 _PER_UNIT = re.compile(
-    r"最高|最多|上限|封顶|不超过|不高于|以内|单个|单笔|单项|每(?:一)?(?:家|个|项|人|所|笔|位|名|间|支|宗|户)|分别|一次性|"
-    r"按[^，。；]{0,16}[%％]|[%％]"
+    r"最高|最多|上限|封顶|不超过|不高于|以内|单个|单笔|单项|每(?:一)?(?:家|个|项|人|所|笔|位|名|间|支|宗|户)|分别|一次性|[%％]"
 )
 _MONTH = re.compile(r"\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|月底|月初|月中|季度|上旬|中旬|下旬")
 # Words a document uses for a detail asked by name (its own word first).
@@ -237,7 +236,8 @@ def gather(
             paragraph = text[line_start : len(text) if line_end < 0 else line_end]
             if line_start not in para_cov:
                 para_cov[line_start] = coverage(normalize_for_match(f"{head} {paragraph}"), weights)
-            sent_cov = coverage(normalize_for_match(sentence), weights)
+            sentence_norm = normalize_for_match(sentence)
+            sent_cov = coverage(sentence_norm, weights)
             local = sent_cov + tuning.context_share * max(0.0, para_cov[line_start] - sent_cov)
             named = all(n in normalize_for_match(f"{head} {paragraph}") for n in names)
             before = text[line_start:s]
@@ -261,7 +261,7 @@ def gather(
             }
             # (a date's event in other words than the question's still counts when the sentence means it)
             absent = (
-                sibling(normalize_for_match(sentence), normalize_for_match(f"{head} {sentence}"))
+                sibling(sentence_norm, normalize_for_match(f"{head} {sentence}"))
                 if sibling is not None and analysis.needs_value
                 else ""
             )
@@ -270,8 +270,8 @@ def gather(
             missing_detail = (
                 (analysis.actual and _TARGET.search(sentence))
                 or (analysis.measure and not fits_measure(analysis.measure, sentence))
-                or (analysis.counted and not any(c in normalize_for_match(sentence) for c in analysis.counted))
-                or (event and event not in normalize_for_match(sentence) and meaning < tuning.min_meaning)
+                or (analysis.counted and not any(c in sentence_norm for c in analysis.counted))
+                or (event and event not in sentence_norm and meaning < tuning.min_meaning)
                 or (period and not period.search(sentence))
                 or (analysis.per_unit and not _PER_UNIT.search(sentence))
                 or (attribute and not attribute.search(paragraph))
