@@ -23,7 +23,7 @@ from index.embedder import Embedder
 from index.modes import RetrievalMode
 from index.settings import Settings
 from index.store import LoadedIndex
-from index.textnorm import fold_width, search_tokens, to_simplified
+from index.textnorm import fold_width, normalize_for_match, search_tokens, to_simplified
 from qa.analyse import (
     PLAN,
     Analysis,
@@ -36,7 +36,7 @@ from qa.analyse import (
     years_in,
 )
 from qa.compose import Composer, ExtractiveComposer, PartEvidence, Statement, cite
-from qa.evidence import gather, names_a_sibling
+from qa.evidence import gather, modifier_head_pairs, names_a_family_member, names_a_sibling
 from qa.followup import Resolved, resolve
 from qa.inputs import InputError, bound_turns
 from qa.judge import Judgement, Verdict, judge, naming
@@ -344,8 +344,14 @@ class Pipeline:
         places = frozenset(self.gazetteer.places) | frozenset(prepared.unknown_places)
         related = self.synonyms().of if self.tuning.synonyms else (lambda word: ())
 
+        words = {a for key in prepared.weights for a in key.split(GROUP_SEP)}
+        analysis = prepared.analysis
+        pairs = modifier_head_pairs(normalize_for_match(analysis.text), words.__contains__) if analysis else ()
+
         def sibling(sentence: str, context: str) -> str:
-            return names_a_sibling(prepared.weights, sentence, context, self.tuning.sibling_share, places, related)
+            return names_a_sibling(
+                prepared.weights, sentence, context, self.tuning.sibling_share, places, related
+            ) or names_a_family_member(pairs, sentence, context, places, related)
 
         return sibling
 
