@@ -203,7 +203,13 @@ _ATTRIBUTE = re.compile(
     rf"({_ATTRIBUTE_NOUNS})[\u4e00-\u9fff]{{0,3}}?(?:是什么|有哪些|是哪些|包括哪些|有什么|是谁|是多少|怎么)"
 )
 _MEASURE_ASKED = re.compile(rf"(?:多少|(?<!哪)几)\s*(?:万|亿|千|百)?\s*({MEASURE_WORDS})")
-_ACTUAL = re.compile(r"实际|实实在在|\bactually\b|\bin fact\b", re.I)
+# What has happened, not a target: "实际引进了多少", "到底有没有实现…目标", "是否完成", "去年比前年增长了多少".
+_ACTUAL = re.compile(
+    r"实际|实实在在|最终|到底有没有|(?:有没有|是否(?:已经?)?)(?:实现|完成|达到|达成|做到)|"
+    r"(?:实现|完成|达到|达成|做到)了(?:吗|没有|没)|比(?:去年|前年|上一?年)|(?:去年|前年)[^，,。？?]{0,15}(?:多少|几)|"
+    r"\bactually\b|\bin fact\b|^(?!.*\b(?:aim|plan|target|goal|intend|expect|want))(?=.*\bdid\b.*\b(?:achieve|meet|reach|complete))",
+    re.I,
+)
 _DAY = re.compile(r"几月|几号|几日|哪一?天|哪个月|日期|\bwhat date\b|\bwhich day\b|\bwhat day\b", re.I)
 # A sum asked per recipient or as a cap ("每家最高给多少", "单个项目最多资助多少"): a budget total does not answer it.
 _PER_UNIT_ASKED = re.compile(r"最高|最多|上限|封顶|单个|单笔|单项|每(?:一)?(?:家|个|项|人|所|笔|位|名|间|支|宗|户)")
@@ -250,9 +256,9 @@ class Analysis:
 
     @property
     def needs_value(self) -> bool:
-        """The answer must hold something of its own (a figure, a date, a body, a named detail), not only
-        the topic."""
-        return self.kind.specific or bool(self.attribute)
+        """The answer must hold something of its own (a figure, a date, a body, a named detail, what actually
+        happened), not only the topic."""
+        return self.kind.specific or bool(self.attribute) or self.actual
 
     @property
     def qualifiers(self) -> bool:

@@ -29,6 +29,18 @@ _CLAUSE = re.compile(r"(?:[^；;，,：:]|(?<=\d),(?=\d))+[；;，,：:]?")
 _SEGMENT_END = "；;。！？!?"
 # A target or plan, not what has happened: "到2017年…引进100名" does not say how many were actually brought in.
 _TARGET = re.compile(r"到\s*\d{4}\s*年|目标|力争|计划|预计|将|争取|达到")
+# A plan, programme or work plan states what is to be done; only its review sections, or a sentence that
+# reports a result (截至…, 已…, 累计…), say what happened.
+_PLAN_TITLE = re.compile(r"规划|方案|要点|计划|意见|措施|纲要|行动")
+_REVIEW_SECTION = re.compile(r"回顾|成效|成就|成绩|基础|现状|进展|总结")
+_RESULT = re.compile(r"截至|已经|已|累计|以来|荣获|取得了|实现了|完成了|建成了|获批|先后")
+
+
+def _states_a_plan(sentence: str, title: str, section: str) -> bool:
+    """The sentence gives a target or a task, not a result."""
+    if _TARGET.search(sentence):
+        return True
+    return bool(_PLAN_TITLE.search(title)) and not _REVIEW_SECTION.search(section) and not _RESULT.search(sentence)
 # How a document gives a sum per recipient or a cap: "最高5万元", "不超过20万元", "每项奖励10万元", "分别奖励…",
 # a rate ("按…30%给予"), "一次性补助".
 _PER_UNIT = re.compile(
@@ -351,7 +363,7 @@ def gather(
             # A bar the question sets ("超500亿元") names a tier: a sentence without it is of other tiers.
             other_tier = next((t for t in analysis.thresholds if t not in re.sub(r"[\s,]", "", sentence)), "")
             missing_detail = (
-                (analysis.actual and _TARGET.search(sentence))
+                (analysis.actual and _states_a_plan(sentence, chunk.title, chunk.section_label))
                 or (analysis.measure and not fits_measure(analysis.measure, sentence))
                 or (analysis.counted and not any(c in sentence_norm for c in analysis.counted))
                 or (event and event not in sentence_norm and meaning < tuning.min_meaning)

@@ -77,6 +77,8 @@ def refusal_line(judgement: Judgement, prepared: PreparedQuery, covered: list[st
             # "没有说明优秀奖的金额", "没有说明关于超500亿元的内容"
             absent = judgement.best.absent
             label = f"{absent}的{label.removeprefix('具体')}" if analysis.kind.specific else f"关于{absent}的内容"
+        elif analysis.actual:
+            label = "实际完成情况"  # the documents give the target or the task, not what came of it
         elif judgement.contradicted and analysis.years:
             years = "、".join(str(y) for y in sorted(analysis.years)[:3])
             label = f"{years}年的{label.removeprefix('具体')}"
