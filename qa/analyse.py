@@ -207,7 +207,8 @@ _MEASURE_ASKED = re.compile(rf"(?:多少|(?<!哪)几)\s*(?:万|亿|千|百)?\s*(
 _ACTUAL = re.compile(
     r"实际|实实在在|最终|到底有没有|(?:有没有|是否(?:已经?)?)(?:实现|完成|达到|达成|做到)|"
     r"(?:实现|完成|达到|达成|做到)了(?:吗|没有|没)|比(?:去年|前年|上一?年)|(?:去年|前年)[^，,。？?]{0,15}(?:多少|几)|"
-    r"\bactually\b|\bin fact\b|^(?!.*\b(?:aim|plan|target|goal|intend|expect|want))(?=.*\bdid\b.*\b(?:achieve|meet|reach|complete))",
+    r"\bactually\b|\bin fact\b|"
+    r"^(?!.*\b(?:aim|plan|target|goal|intend|expect|want))(?=.*\bdid\b.*\b(?:achieve|meet|reach|complete))",
     re.I,
 )
 _DAY = re.compile(r"几月|几号|几日|哪一?天|哪个月|日期|\bwhat date\b|\bwhich day\b|\bwhat day\b", re.I)
