@@ -211,6 +211,8 @@ _ACTUAL = re.compile(
     r"^(?!.*\b(?:aim|plan|target|goal|intend|expect|want))(?=.*\bdid\b.*\b(?:achieve|meet|reach|complete))",
     re.I,
 )
+# Money given to people or firms, asked for by the word a citizen uses ("有没有种植补贴", "能报销吗").
+_BENEFIT_ASKED = re.compile(r"补贴|补助|津贴|资助|奖励|奖金|报销|减免|免税|退税|贴息|补偿|奖补")
 _DAY = re.compile(r"几月|几号|几日|哪一?天|哪个月|日期|\bwhat date\b|\bwhich day\b|\bwhat day\b", re.I)
 # A sum asked per recipient or as a cap ("每家最高给多少", "单个项目最多资助多少"): a budget total does not answer it.
 _PER_UNIT_ASKED = re.compile(r"最高|最多|上限|封顶|单个|单笔|单项|每(?:一)?(?:家|个|项|人|所|笔|位|名|间|支|宗|户)")
@@ -246,6 +248,7 @@ class Analysis:
     focus: str  # the question without its question words, for messages
     measure: str = ""  # the measure word of a count asked ("多少家企业" -> 家): a count of something else is not it
     actual: bool = False  # what has happened ("实际引进了多少"), not a target: a plan's figure does not answer
+    benefit: str = ""  # the money asked about ("有没有购车补贴" -> 补贴): a sentence that gives none does not answer
     attribute: str = ""  # a detail of a scheme asked for by name (申请条件, 所需材料, 评选标准): it must be there
     exact_day: bool = False  # the date asked is a month or day ("几月几日"), not only a year
     period: str = ""  # "年" for 每年, "月" for 每月 ...: a figure asked per period must be given per period
@@ -259,7 +262,7 @@ class Analysis:
     def needs_value(self) -> bool:
         """The answer must hold something of its own (a figure, a date, a body, a named detail, what actually
         happened), not only the topic."""
-        return self.kind.specific or bool(self.attribute) or self.actual
+        return self.kind.specific or bool(self.attribute) or self.actual or bool(self.benefit)
 
     @property
     def qualifiers(self) -> bool:
@@ -379,6 +382,7 @@ def analyse(text: str) -> Analysis:
         attribute=(a.group(1) or a.group(2)) if (a := _ATTRIBUTE.search(text)) else "",
         exact_day=kind is AskKind.DATE and bool(_DAY.search(text)),
         actual=bool(_ACTUAL.search(text)),
+        benefit=m.group(0) if (m := _BENEFIT_ASKED.search(text)) else "",
         measure=(m.group(1) if kind is AskKind.COUNT and (m := _MEASURE_ASKED.search(text)) else ""),
         per_unit=kind is AskKind.AMOUNT and bool(_PER_UNIT_ASKED.search(text)),
         thresholds=frozenset(re.sub(r"[\s,]", "", m.group(1) or m.group(2)) for m in _THRESHOLD.finditer(text)),

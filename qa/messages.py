@@ -77,6 +77,8 @@ def refusal_line(judgement: Judgement, prepared: PreparedQuery, covered: list[st
             # "没有说明优秀奖的金额", "没有说明关于超500亿元的内容"
             absent = judgement.best.absent
             label = f"{absent}的{label.removeprefix('具体')}" if analysis.kind.specific else f"关于{absent}的内容"
+        elif analysis.benefit and not analysis.kind.specific:
+            label = f"{analysis.benefit}方面的内容"  # "没有说明补贴方面的内容"
         elif analysis.actual:
             label = "实际完成情况"  # the documents give the target or the task, not what came of it
         elif judgement.contradicted and analysis.years:
