@@ -96,7 +96,7 @@ class Gazetteer:
 
     def scope(self, text: str) -> Scope:
         mentions = self.mentions(text)
-        unknown = tuple(p for p in place_words(text) if not self.is_known_place(p))
+        unknown = tuple(p for p in place_words(text) if p not in _NATIONWIDE and not self.is_known_place(p))
         docs = _common_docs(_last_clause_mentions(text, mentions))
         return Scope(docs=docs, unknown_places=unknown, mentions=tuple(mentions))
 

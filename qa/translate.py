@@ -88,12 +88,19 @@ def chinese_place_names() -> frozenset[str]:
     """Chinese names whose first dictionary sense is a place ("苏州": "Suzhou, prefecture-level city in Jiangsu"),
     and that the dictionary does not also give as a common word ("新建": a district, and "newly built")."""
     entries = _dictionary_entries()
-    places = {c for c, d in entries if len(c) >= 2 and d and _PLACE_DEFINITION.match(d[0])}
+    # (or whose first sense is nothing but a name in capitals, as the dictionary gives the best-known places:
+    # "澳门": "Macao"; place_words asks jieba's place tag as well, so a person's name is not taken)
+    places = {
+        c
+        for c, d in entries
+        if len(c) >= 2 and d and (_PLACE_DEFINITION.match(d[0]) or _BARE_NAME.fullmatch(d[0]))
+    }
     # A common word's first sense starts in lower case; a name's in capitals.
     common = {c for c, d in entries if c in places and d and d[0][:1].islower()}
     return frozenset(places - common)
 
 
+_BARE_NAME = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}")
 _CAPITALISED = re.compile(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)?)\b")
 
 
