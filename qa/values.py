@@ -47,6 +47,21 @@ _NAMED = re.compile(
 _FIT[AskKind.NAME] = re.compile(f"{_NAMED.pattern}|{_FIT[AskKind.ORGANISATION].pattern}")
 
 
+# A kind of body whose names end in a word of its own: asked "哪家公司", a government office is no answer.
+_NAMED_KINDS = {
+    "公司": "公司|集团|企业",
+    "企业": "公司|集团|企业|厂",
+    "集团": "集团|公司",
+    "银行": "银行",
+    "医院": "医院",
+    "大学": "大学|学院",
+    "高校": "大学|学院",
+    "学院": "学院|大学",
+    "学校": "学校|学院|大学|中学|小学",
+}
+_KIND_ASKED = re.compile(rf"哪(?:一|几)?[家所间个]?({'|'.join(_NAMED_KINDS)})")
+
+
 def _named_in(value: str, asked: str) -> bool:
     """The question already names this: the value, or its last four characters or more ("支持做大做强郑州数据
     交易中心" when the question says "郑州数据交易中心")."""
@@ -148,8 +163,11 @@ def fits(kind: AskKind, text: str, stated: frozenset[str], question: str = "") -
     pattern = _FIT.get(kind)
     if pattern is None:
         return True
+    kind_asked = _KIND_ASKED.search(asked) if kind is AskKind.ORGANISATION else None
     for m in pattern.finditer(text):
         value = re.sub(r"[\s,]", "", m.group(0))
+        if kind_asked and not re.search(rf"(?:{_NAMED_KINDS[kind_asked.group(1)]})$", value):
+            continue
         if kind in (AskKind.PLACE, AskKind.ORGANISATION, AskKind.NAME) and asked and _named_in(value, asked):
             continue
         if kind in (AskKind.AMOUNT, AskKind.COUNT, AskKind.NUMBER, AskKind.PERCENT) and value in stated:
