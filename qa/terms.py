@@ -95,10 +95,11 @@ _PERSONAL = frozenset(
 )
 
 
-# The frame of a spoken question, whatever jieba tags them: verbs of asking and knowing ("想知道…"), totals and
-# hedges ("一共", "大概"), and the directional complements of a verb ("贷出去", "弄起来").
+# The frame of a spoken question, whatever jieba tags them: verbs of asking and knowing ("想知道…"), of
+# intending ("准备建在哪"), totals and hedges ("一共", "大概"), and the directional complements of a verb ("贷出去", "弄起来").
 _FRAME = frozenset(
     "知道 了解 打听 告诉 请教 咨询 听说 问问 看看 想问 一共 总共 总计 一起 到底 究竟 大概 大约 差不多 左右 来着 "
+    "打算 准备 想要 希望 愿意 "
     "出去 出来 下来 下去 上来 上去 进来 进去 起来 过来 过去 回来 回去".split()
 )
 
