@@ -521,3 +521,68 @@ def test_a_sections_years_place_its_sentences_before_the_titles():
     analysis = analyse("“十四五”要依托人才中心建设几个实训基地？")
     candidates = gather(analysis, [review], {"人才": 1.0, "中心": 1.0, "实训基地": 2.0}, DEFAULT_TUNING)
     assert candidates and all(c.qualifier < 0 for c in candidates)
+
+
+def test_a_family_the_sentence_enumerates_does_not_answer_for_a_member_it_leaves_out():
+    from qa.evidence import modifier_head_pairs, names_a_family_member
+
+    question = "新区要评选多少所特殊教育样板学校？"
+    content = {"特殊教育", "样板", "学校", "评选"}.__contains__
+    pairs = modifier_head_pairs(question, content)
+    assert ("特殊教育", "样板") in pairs
+    sentence = "评选200所基础教育样板学校、40所职业教育样板学校和10所高等教育样板学校"
+    assert names_a_family_member(pairs, sentence, sentence) == "特殊教育样板"
+    # The asked member among them, or a head given with one modifier only, is no family to be left out of.
+    listed = "评选200所基础教育样板学校、15所特殊教育样板学校"
+    assert not names_a_family_member(pairs, listed, listed)
+    single = "评选200所基础教育样板学校"
+    assert not names_a_family_member(pairs, single, single)
+    # One word split at its dictionary edges: 铜|奖 beside 金奖 and 银奖.
+    awards = "全区获金奖3项、银奖5项"
+    award_pairs = modifier_head_pairs("全区获得多少项铜奖？", {"铜奖", "获得"}.__contains__)
+    assert names_a_family_member(award_pairs, awards, awards) == "铜奖"
+    # A verb before its object is not a modifier ("开|数据" of 开数据公司).
+    assert not any(m == "开" for m, _ in modifier_head_pairs("我在新区开数据公司", {"开", "数据", "公司"}.__contains__))
+
+
+def test_an_outcome_asked_is_not_answered_by_a_target_or_a_plans_task():
+    assert analyse("到2020年到底有没有实现研发投入占比2.8%的目标？").actual
+    assert analyse("去年的产业规模比前年增长了多少？").actual
+    assert not analyse("到2020年研发投入占比要达到多少？").actual
+    assert not analyse("What share of GDP did the city aim to reach by 2020?").actual
+    asked = analyse("到2020年到底有没有实现研发投入占生产总值比重2.8%的目标？")
+    assert asked.needs_value  # a yes/no about an outcome still needs the outcome
+    weights = {"研发投入": 3.0, "生产总值": 2.0, "比重": 2.0}
+    judgement = judge(asked, gather(asked, [_hit()], weights, DEFAULT_TUNING), [_hit()], DEFAULT_TUNING)
+    assert judgement.verdict is Verdict.NOT_DETAILED
+    done = [_hit("截至2020年底，全市研发投入占生产总值比重已达2.9%。", section=("一、发展回顾",))]
+    assert judge(asked, gather(asked, done, weights, DEFAULT_TUNING), done, DEFAULT_TUNING).verdict is Verdict.ANSWER
+
+
+def test_money_asked_for_needs_a_sentence_that_gives_money():
+    asked = analyse("我们村种果树，区里能不能给发种植补贴？")
+    assert asked.benefit == "补贴" and asked.needs_value
+    weights = {"果树": 3.0, "种植": 2.0, "补贴": 1.0}
+    brand = [_hit("打响本地果树品牌，扩大果树种植规模，销售收入超10亿元。")]
+    assert judge(asked, gather(asked, brand, weights, DEFAULT_TUNING), brand, DEFAULT_TUNING).verdict is not (
+        Verdict.ANSWER
+    )
+    subsidy = [_hit("对果树种植户按每亩300元给予补助。")]
+    assert judge(asked, gather(asked, subsidy, weights, DEFAULT_TUNING), subsidy, DEFAULT_TUNING).verdict is (
+        Verdict.ANSWER
+    )
+
+
+def test_which_company_is_not_answered_by_a_government_office():
+    question = "新区数据中心由哪家公司负责运营？"
+    assert ask_kind(question) is AskKind.ORGANISATION
+    assert not fits(AskKind.ORGANISATION, "（市发展改革委、市财政局按照职责分工负责）", frozenset(), question)
+    assert fits(AskKind.ORGANISATION, "由南江数据运营有限公司负责运营。", frozenset(), question)
+    # Asked which department, an office is the answer.
+    assert fits(AskKind.ORGANISATION, "（市发展改革委负责）", frozenset(), "由哪个部门负责？")
+
+
+def test_a_place_the_dictionary_gives_only_by_its_name_is_a_place():
+    assert "澳门" in place_words("澳门有几所大学在这里设立了研究院？")
+    g = Gazetteer.from_documents(CATALOG)
+    assert "中国" not in g.scope("中国有多少所大学？").unknown_places
