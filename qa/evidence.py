@@ -41,13 +41,17 @@ def _states_a_plan(sentence: str, title: str, section: str) -> bool:
     if _TARGET.search(sentence):
         return True
     return bool(_PLAN_TITLE.search(title)) and not _REVIEW_SECTION.search(section) and not _RESULT.search(sentence)
+
+
 # How a document gives a sum per recipient or a cap: "最高5万元", "不超过20万元", "每项奖励10万元", "分别奖励…",
 # a rate ("按…30%给予"), "一次性补助".
 _PER_UNIT = re.compile(
     r"最高|最多|上限|封顶|不超过|不高于|以内|单个|单笔|单项|每(?:一)?(?:家|个|项|人|所|笔|位|名|间|支|宗|户)|分别|一次性|[%％]"
 )
 # How a document gives money: its words for it (a sum alone may be a sales figure or a budget).
-_BENEFIT = re.compile(r"补贴|补助|津贴|资助|奖励|奖补|奖金|报销|减免|扣减|扣除|免征|免税|退税|优惠|贴息|补偿|资金|经费|拨款|配对")
+_BENEFIT = re.compile(
+    r"补贴|补助|津贴|资助|奖励|奖补|奖金|报销|减免|扣减|扣除|免征|免税|退税|优惠|贴息|补偿|资金|经费|拨款|配对"
+)
 _MONTH = re.compile(r"\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|月底|月初|月中|季度|上旬|中旬|下旬")
 # Words a document uses for a detail asked by name (its own word first).
 _ATTRIBUTE_WORDS = {

@@ -96,7 +96,8 @@ _PERSONAL = frozenset(
 
 
 # The frame of a spoken question, whatever jieba tags them: verbs of asking and knowing ("想知道…"), of
-# intending ("准备建在哪"), totals and hedges ("一共", "大概"), and the directional complements of a verb ("贷出去", "弄起来").
+# intending ("准备建在哪"), totals and hedges ("一共", "大概"), and the directional complements of a verb
+# ("贷出去", "弄起来").
 _FRAME = frozenset(
     "知道 了解 打听 告诉 请教 咨询 听说 问问 看看 想问 一共 总共 总计 一起 到底 究竟 大概 大约 差不多 左右 来着 "
     "打算 准备 想要 希望 愿意 "

@@ -91,9 +91,7 @@ def chinese_place_names() -> frozenset[str]:
     # (or whose first sense is nothing but a name in capitals, as the dictionary gives the best-known places:
     # "澳门": "Macao"; place_words asks jieba's place tag as well, so a person's name is not taken)
     places = {
-        c
-        for c, d in entries
-        if len(c) >= 2 and d and (_PLACE_DEFINITION.match(d[0]) or _BARE_NAME.fullmatch(d[0]))
+        c for c, d in entries if len(c) >= 2 and d and (_PLACE_DEFINITION.match(d[0]) or _BARE_NAME.fullmatch(d[0]))
     }
     # A common word's first sense starts in lower case; a name's in capitals.
     common = {c for c, d in entries if c in places and d and d[0][:1].islower()}
