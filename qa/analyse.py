@@ -367,6 +367,26 @@ def counted_noun(text: str) -> str:
     return nouns[-1] if nouns and phrase.endswith(nouns[-1]) else ""
 
 
+_HOW_MANY = re.compile(
+    r"\bhow many ([a-z][a-z\- ]*?)\s+(?:does|do|did|are|is|have|has|had|will|would|were|was|can|could|in|of|at|"
+    r"to|per|for|from|under|so|by|with|on)\b",
+    re.I,
+)
+
+
+def english_counted_noun(text: str) -> str:
+    """The head noun of what an English count asks about, singular ("how many IP service agencies have…" ->
+    agency), or "" when there is none."""
+    m = _HOW_MANY.search(text)
+    if not m:
+        return ""
+    head = m.group(1).split()[-1].lower()
+    for plural, singular in (("ies", "y"), ("ches", "ch"), ("shes", "sh"), ("sses", "ss"), ("xes", "x"), ("s", "")):
+        if head.endswith(plural) and len(head) > len(plural) + 2:
+            return head[: -len(plural)] + singular
+    return head
+
+
 def analyse(text: str) -> Analysis:
     kind = ask_kind(text)
     return Analysis(

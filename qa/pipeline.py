@@ -29,6 +29,7 @@ from qa.analyse import (
     Analysis,
     AskKind,
     analyse,
+    english_counted_noun,
     has_question_word,
     leans_on_previous,
     split_parts,
@@ -217,7 +218,12 @@ class Pipeline:
             # ("Wi-Fi.HK"); otherwise it is a translation the documents cannot be asked to repeat.
             kept = tuple(n for n in analysis.names if all(w in self.idf for w in re.findall(r"[a-z0-9]+", n.lower())))
             analysis = dataclasses.replace(analysis, names=kept)
-        if analysis.counted:
+        if query.language == "en" and not analysis.counted:
+            # "How many … bases does X plan to build": the documents' words for "base" name what is counted.
+            noun = english_counted_noun(part.text)
+            forms = [t for g in self.english().groups(noun) for t in g] if noun else []
+            analysis = dataclasses.replace(analysis, counted=tuple(dict.fromkeys(forms)))
+        elif analysis.counted:
             # The documents' own words for what is counted; a colloquial noun they never use is not checked.
             noun = analysis.counted[0]
             forms = (noun, *self.synonyms().of(noun)) if noun in self.idf else ()
