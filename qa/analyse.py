@@ -117,7 +117,7 @@ _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
         re.compile(
             r"哪一?年|哪个月|几月|几号|哪一?天|何时|什么时候|啥时候|什么时间|日期|截止|"
             # "when" asks only where a question starts with it; elsewhere it sets a condition ("... when it first").
-            r"^\s*when\b|\bwhat year\b|\bwhich year\b|\bwhat date\b",
+            r"^\s*when\b|\bwhat year\b|\bwhich year\b|\bwhat date\b|\bwhat month\b|\bdeadline\b|\bby when\b",
             re.I,
         ),
     ),
@@ -213,7 +213,7 @@ _ACTUAL = re.compile(
 )
 # Money given to people or firms, asked for by the word a citizen uses ("有没有种植补贴", "能报销吗").
 _BENEFIT_ASKED = re.compile(r"补贴|补助|津贴|资助|奖励|奖金|报销|减免|免税|退税|贴息|补偿|奖补")
-_DAY = re.compile(r"几月|几号|几日|哪一?天|哪个月|日期|\bwhat date\b|\bwhich day\b|\bwhat day\b", re.I)
+_DAY = re.compile(r"几月|几号|几日|哪一?天|哪个月|日期|截止|\bdeadline\b|\bwhat date\b|\bwhich day\b|\bwhat day\b", re.I)
 # A sum asked per recipient or as a cap ("每家最高给多少", "单个项目最多资助多少"): a budget total does not answer it.
 _PER_UNIT_ASKED = re.compile(r"最高|最多|上限|封顶|单个|单笔|单项|每(?:一)?(?:家|个|项|人|所|笔|位|名|间|支|宗|户)")
 _PERIOD = re.compile(r"每(?:一)?个?(年|月|季度|周|天|日)")
