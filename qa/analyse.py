@@ -78,6 +78,7 @@ _ZH_DIGITS = "零一二三四五六七八九十百千万亿两"
 _A_NOT_A = r"(?P<ab>[\u4e00-\u9fff]{1,2})[不没](?P=ab)"
 
 # Checked in this order; the first that matches names the kind. Each list is general question vocabulary.
+# ("几" after a numeral or 好 is "-odd", not a question: "七十好几", "十几个")
 _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
     (
         AskKind.PERCENT,
@@ -90,7 +91,9 @@ _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
     (
         AskKind.COUNT,
         re.compile(
-            rf"(多少|(?<!哪)几)\s*(万|亿|千|百)?\s*(?:{MEASURE_WORDS})|数量|数目|\bhow many\b|\bnumber of\b", re.I
+            rf"(多少|(?<![哪好十百千万])几)\s*(万|亿|千|百)?\s*(?:{MEASURE_WORDS})|数量|数目|"
+            r"\bhow many\b|\bnumber of\b",
+            re.I,
         ),
     ),
     (
@@ -152,7 +155,8 @@ _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
     (
         AskKind.NUMBER,
         re.compile(
-            r"多少|(?<!哪)几|多大|多高|多远|多重|多宽|多深|\bhow much\b|\bwhat (is|was) the (target|figure|amount)\b",
+            r"多少|(?<![哪好十百千万])几|多大|多高|多远|多重|多宽|多深|"
+            r"\bhow much\b|\bwhat (is|was) the (target|figure|amount)\b",
             re.I,
         ),
     ),
@@ -202,8 +206,10 @@ _ATTRIBUTE = re.compile(
     rf"(?:什么|哪些|哪几[种项类个]?|何种|哪种)[\u4e00-\u9fff]{{0,4}}?({_ATTRIBUTE_NOUNS})|"
     rf"({_ATTRIBUTE_NOUNS})[\u4e00-\u9fff]{{0,3}}?(?:是什么|有哪些|是哪些|包括哪些|有什么|是谁|是多少|怎么)"
 )
-_MEASURE_ASKED = re.compile(rf"(?:多少|(?<!哪)几)\s*(?:万|亿|千|百)?\s*({MEASURE_WORDS})")
+_MEASURE_ASKED = re.compile(rf"(?:多少|(?<![哪好十百千万])几)\s*(?:万|亿|千|百)?\s*({MEASURE_WORDS})")
 # What has happened, not a target: "实际引进了多少", "到底有没有实现…目标", "是否完成", "去年比前年增长了多少".
+# A unit in Latin letters asked for ("多少PFLOPS", "多少MW"): the figure must be given in it.
+_UNIT_ASKED = re.compile(r"(?:多少|几)\s*([A-Za-z]{2,10})\b")
 _ACTUAL = re.compile(
     r"实际|实实在在|最终|到底有没有|(?:有没有|是否(?:已经?)?)(?:实现|完成|达到|达成|做到)|"
     r"(?:实现|完成|达到|达成|做到)了(?:吗|没有|没)|比(?:去年|前年|上一?年)|(?:去年|前年)[^，,。？?]{0,15}(?:多少|几)|"
@@ -213,7 +219,9 @@ _ACTUAL = re.compile(
 )
 # Money given to people or firms, asked for by the word a citizen uses ("有没有种植补贴", "能报销吗").
 _BENEFIT_ASKED = re.compile(r"补贴|补助|津贴|资助|奖励|奖金|报销|减免|免税|退税|贴息|补偿|奖补")
-_DAY = re.compile(r"几月|几号|几日|哪一?天|哪个月|日期|截止|\bdeadline\b|\bwhat date\b|\bwhich day\b|\bwhat day\b", re.I)
+_DAY = re.compile(
+    r"几月|几号|几日|哪一?天|哪个月|日期|截止|\bdeadline\b|\bwhat date\b|\bwhich day\b|\bwhat day\b", re.I
+)
 # A sum asked per recipient or as a cap ("每家最高给多少", "单个项目最多资助多少"): a budget total does not answer it.
 _PER_UNIT_ASKED = re.compile(r"最高|最多|上限|封顶|单个|单笔|单项|每(?:一)?(?:家|个|项|人|所|笔|位|名|间|支|宗|户)")
 _PERIOD = re.compile(r"每(?:一)?个?(年|月|季度|周|天|日)")
@@ -403,7 +411,11 @@ def analyse(text: str) -> Analysis:
         exact_day=kind is AskKind.DATE and bool(_DAY.search(text)),
         actual=bool(_ACTUAL.search(text)),
         benefit=m.group(0) if (m := _BENEFIT_ASKED.search(text)) else "",
-        measure=(m.group(1) if kind is AskKind.COUNT and (m := _MEASURE_ASKED.search(text)) else ""),
+        measure=(
+            m.group(1)
+            if kind is AskKind.COUNT and (m := _MEASURE_ASKED.search(text))
+            else (u.group(1) if (u := _UNIT_ASKED.search(text)) else "")
+        ),
         per_unit=kind is AskKind.AMOUNT and bool(_PER_UNIT_ASKED.search(text)),
         thresholds=frozenset(re.sub(r"[\s,]", "", m.group(1) or m.group(2)) for m in _THRESHOLD.finditer(text)),
         counted=(c,) if kind is AskKind.COUNT and (c := counted_noun(text)) else (),

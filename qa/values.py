@@ -23,7 +23,8 @@ _FIT: dict[AskKind, re.Pattern[str]] = {
     AskKind.COUNT: re.compile(
         rf"(?:{_NUM}|[{ZH}]{{2,4}}|[{ZH.replace('一', '')}])\s*(?:余|多)?\s*(?:万|亿|千)?\s*(?:{MEASURE_WORDS})"
     ),
-    AskKind.NUMBER: re.compile(rf"\d|[{ZH}]{{1,3}}(?:{MEASURE_WORDS}|元|%|倍)"),
+    # (a year, month or day is a date, not the figure asked)
+    AskKind.NUMBER: re.compile(rf"\d[\d,.]*(?![\d,.]*\s*[年月日])|[{ZH}]{{1,3}}(?:{MEASURE_WORDS}|元|%|倍)"),
     AskKind.DATE: re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月|年底|年内|年初|上半年|下半年|季度|第[一二三四]季"),
     AskKind.DURATION: re.compile(
         rf"{_NUM}\s*(?:个)?\s*(?:年|月|天|日|周|小时)|[{ZH}]+\s*(?:个)?(?:年|月|天)|最长|为期|期限|以内|之内"
@@ -129,7 +130,7 @@ def fits_measure(measure: str, text: str) -> bool:
     if not measure or measure == "个":
         return True
     units = _SAME_MEASURE.get(measure, measure)
-    return bool(re.search(rf"(?:\d|[{ZH}])\s*(?:余|多)?\s*(?:万|亿|千)?\s*(?:{units})", text))
+    return bool(re.search(rf"(?:\d|[{ZH}])\s*(?:余|多)?\s*(?:万|亿|千)?\s*(?:{units})", text, re.I))
 
 
 def named_value(kind: AskKind, text: str, question: str) -> str:
