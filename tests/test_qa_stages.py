@@ -586,3 +586,26 @@ def test_a_place_the_dictionary_gives_only_by_its_name_is_a_place():
     assert "澳门" in place_words("澳门有几所大学在这里设立了研究院？")
     g = Gazetteer.from_documents(CATALOG)
     assert "中国" not in g.scope("中国有多少所大学？").unknown_places
+
+
+def test_an_english_count_names_what_it_counts():
+    from qa.analyse import english_counted_noun
+
+    assert english_counted_noun("How many service agencies have moved into the park?") == "agency"
+    assert english_counted_noun("How many incubation bases does the city plan to build?") == "base"
+    assert english_counted_noun("What is the budget?") == ""
+
+
+def test_a_figure_asked_is_not_a_date_and_is_in_the_unit_asked():
+    assert not fits(AskKind.NUMBER, "由2024年起分阶段营运超算中心", frozenset())
+    assert fits(AskKind.NUMBER, "超算中心算力达3000PFLOPS", frozenset())
+    asked = analyse("超算中心的算力是多少PFLOPS？")
+    assert asked.measure == "PFLOPS"
+    weights = {"超算中心": 3.0, "算力": 2.0}
+    busy = [_hit("超算中心共有服务器1200台，算力需求持续增长。")]
+    assert judge(asked, gather(asked, busy, weights, DEFAULT_TUNING), busy, DEFAULT_TUNING).verdict is not (
+        Verdict.ANSWER
+    )
+    # "七十好几" is seventy-odd, not a question; a deadline is a day, not a year.
+    assert ask_kind("我爸七十好几了，有没有教老人用手机的课？") is not AskKind.NUMBER
+    assert analyse("What is the application deadline for the scheme?").exact_day
