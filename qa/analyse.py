@@ -218,7 +218,11 @@ _ACTUAL = re.compile(
     re.I,
 )
 # Money given to people or firms, asked for by the word a citizen uses ("有没有种植补贴", "能报销吗").
-_BENEFIT_ASKED = re.compile(r"补贴|补助|津贴|资助|奖励|奖金|报销|减免|免税|退税|贴息|补偿|奖补")
+_BENEFIT_ASKED = re.compile(
+    r"补贴|补助|津贴|资助|奖励|奖金|报销|减免|免税|退税|贴息|补偿|奖补|"
+    r"\b(?:rewards?|subsid(?:y|ies|ise|ize)|grants?|allowances?|bonus(?:es)?|rebates?|reimburse\w*)\b",
+    re.I,
+)
 _DAY = re.compile(
     r"几月|几号|几日|哪一?天|哪个月|日期|截止|\bdeadline\b|\bwhat date\b|\bwhich day\b|\bwhat day\b", re.I
 )

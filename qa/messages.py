@@ -78,7 +78,9 @@ def refusal_line(judgement: Judgement, prepared: PreparedQuery, covered: list[st
             absent = judgement.best.absent
             label = f"{absent}的{label.removeprefix('具体')}" if analysis.kind.specific else f"关于{absent}的内容"
         elif analysis.benefit and not analysis.kind.specific:
-            label = f"{analysis.benefit}方面的内容"  # "没有说明补贴方面的内容"
+            # "没有说明补贴方面的内容"; an English question's money word in the documents' language
+            money = analysis.benefit if re.search(r"[\u4e00-\u9fff]", analysis.benefit) else "资助或奖励"
+            label = f"{money}方面的内容"
         elif analysis.actual:
             label = "实际完成情况"  # the documents give the target or the task, not what came of it
         elif judgement.contradicted and analysis.years:

@@ -213,11 +213,13 @@ class Pipeline:
             # of its own ("那到2029年要建成什么？") asks that.
             earlier = analyse(part.context)
             analysis = dataclasses.replace(analysis, kind=earlier.kind, wants_list=earlier.wants_list)
-        if query.language == "en" and analysis.names:
+        if query.language == "en":
             # A quoted English name ("Data Elements ×") stands in the Chinese documents only when its words do
             # ("Wi-Fi.HK"); otherwise it is a translation the documents cannot be asked to repeat.
             kept = tuple(n for n in analysis.names if all(w in self.idf for w in re.findall(r"[a-z0-9]+", n.lower())))
-            analysis = dataclasses.replace(analysis, names=kept)
+            # A Chinese name the English question writes out ("(专精特新)") is the very thing asked about.
+            written = tuple(re.findall(r"[\u4e00-\u9fff]{2,}", part.text))
+            analysis = dataclasses.replace(analysis, names=tuple(dict.fromkeys(kept + written)))
         if query.language == "en" and not analysis.counted:
             # "How many … bases does X plan to build": the documents' words for "base" name what is counted.
             noun = english_counted_noun(part.text)
