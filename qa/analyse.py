@@ -217,6 +217,13 @@ _ACTUAL = re.compile(
     r"^(?!.*\b(?:aim|plan|target|goal|intend|expect|want))(?=.*\bdid\b.*\b(?:achieve|meet|reach|complete))",
     re.I,
 )
+# A reason asked ("为什么定在…", "why"): a sentence that only states the measure does not give it.
+_REASON_ASKED = re.compile(r"为什么|为何|为啥|干嘛|什么原因|原因是|理由|\bwhy\b|\breason", re.I)
+# What follows a breach ("会受到什么处罚", "要退回补助吗"): a sentence without a sanction does not say.
+_SANCTION_ASKED = re.compile(
+    r"处罚|惩罚|罚款|罚多少|追责|问责|追究|退回|退还|收回|追回|取消资格|黑名单|\bpenalt|\bsanction|\bpunish|\brepay",
+    re.I,
+)
 # Money given to people or firms, asked for by the word a citizen uses ("有没有种植补贴", "能报销吗").
 _BENEFIT_ASKED = re.compile(
     r"补贴|补助|津贴|资助|奖励|奖金|报销|减免|免税|退税|贴息|补偿|奖补|"
@@ -260,6 +267,8 @@ class Analysis:
     focus: str  # the question without its question words, for messages
     measure: str = ""  # the measure word of a count asked ("多少家企业" -> 家): a count of something else is not it
     actual: bool = False  # what has happened ("实际引进了多少"), not a target: a plan's figure does not answer
+    reason: bool = False  # why something is so is asked: the sentence must give a reason or purpose
+    sanction: bool = False  # what follows a breach is asked: the sentence must name a sanction
     benefit: str = ""  # the money asked about ("有没有购车补贴" -> 补贴): a sentence that gives none does not answer
     attribute: str = ""  # a detail of a scheme asked for by name (申请条件, 所需材料, 评选标准): it must be there
     exact_day: bool = False  # the date asked is a month or day ("几月几日"), not only a year
@@ -274,7 +283,14 @@ class Analysis:
     def needs_value(self) -> bool:
         """The answer must hold something of its own (a figure, a date, a body, a named detail, what actually
         happened), not only the topic."""
-        return self.kind.specific or bool(self.attribute) or self.actual or bool(self.benefit)
+        return (
+            self.kind.specific
+            or bool(self.attribute)
+            or self.actual
+            or bool(self.benefit)
+            or self.reason
+            or self.sanction
+        )
 
     @property
     def qualifiers(self) -> bool:
@@ -414,6 +430,8 @@ def analyse(text: str) -> Analysis:
         attribute=(a.group(1) or a.group(2)) if (a := _ATTRIBUTE.search(text)) else "",
         exact_day=kind is AskKind.DATE and bool(_DAY.search(text)),
         actual=bool(_ACTUAL.search(text)),
+        reason=bool(_REASON_ASKED.search(text)),
+        sanction=bool(_SANCTION_ASKED.search(text)),
         benefit=m.group(0) if (m := _BENEFIT_ASKED.search(text)) else "",
         measure=(
             m.group(1)

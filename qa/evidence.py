@@ -52,6 +52,15 @@ _PER_UNIT = re.compile(
 _BENEFIT = re.compile(
     r"补贴|补助|津贴|资助|奖励|奖补|奖金|报销|减免|扣减|扣除|免征|免税|退税|优惠|贴息|补偿|资金|经费|拨款|配对"
 )
+# How a document gives a reason or a purpose ("为释放…潜力", "旨在", "由于", "以阐明", "…，降低…成本").
+_REASON = re.compile(
+    r"为了|以便|以期|旨在|因为|由于|藉此|借此|从而|为此|原因|理由|鉴于|所以|因此|目的|"
+    r"[为以](?:[\u4e00-\u9fff]{0,2})(?:推动|促进|提升|提高|加强|鼓励|配合|释放|支持|满足|适应|应对|解决|阐明|确保|保障)|"
+    # a policy's purpose as the clause after its measure: "探索建立…机制，降低…成本"
+    r"[，,](?:降低|提高|提升|促进|推动|增强|减少|扩大|保障|确保|助力|带动|满足|释放|缓解|改善|激发|激励)"
+)
+# How a document gives a sanction.
+_SANCTION = re.compile(r"罚|处分|追责|问责|追究|退回|退还|收回|追回|取消|撤销|失信|黑名单|惩戒")
 _MONTH = re.compile(r"\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|月底|月初|月中|季度|上旬|中旬|下旬")
 # Words a document uses for a detail asked by name (its own word first).
 _ATTRIBUTE_WORDS = {
@@ -376,6 +385,8 @@ def gather(
                 or (period and not period.search(sentence))
                 or (analysis.per_unit and not _PER_UNIT.search(sentence))
                 or (analysis.benefit and not _BENEFIT.search(paragraph))
+                or (analysis.reason and not _REASON.search(sentence))
+                or (analysis.sanction and not _SANCTION.search(paragraph))
                 or (attribute and not attribute.search(paragraph))
                 or (analysis.exact_day and not _MONTH.search(sentence))
                 or absent

@@ -77,6 +77,10 @@ def refusal_line(judgement: Judgement, prepared: PreparedQuery, covered: list[st
             # "没有说明优秀奖的金额", "没有说明关于超500亿元的内容"
             absent = judgement.best.absent
             label = f"{absent}的{label.removeprefix('具体')}" if analysis.kind.specific else f"关于{absent}的内容"
+        elif analysis.reason:
+            label = "原因"
+        elif analysis.sanction:
+            label = "相应的处理或处罚"
         elif analysis.benefit and not analysis.kind.specific:
             # "没有说明补贴方面的内容"; an English question's money word in the documents' language
             money = analysis.benefit if re.search(r"[\u4e00-\u9fff]", analysis.benefit) else "资助或奖励"
@@ -85,7 +89,7 @@ def refusal_line(judgement: Judgement, prepared: PreparedQuery, covered: list[st
             label = "实际完成情况"  # the documents give the target or the task, not what came of it
         elif judgement.contradicted and analysis.years:
             years = "、".join(str(y) for y in sorted(analysis.years)[:3])
-            label = f"{years}年的{label.removeprefix('具体')}"
+            label = f"{years}年的{label.removeprefix('这方面的').removeprefix('具体')}"
         named = _named(prepared, judgement)
         if not named:
             return f"文件中没有说明{_topic(focus)}的{label.removeprefix('具体')}。"

@@ -609,3 +609,29 @@ def test_a_figure_asked_is_not_a_date_and_is_in_the_unit_asked():
     # "七十好几" is seventy-odd, not a question; a deadline is a day, not a year.
     assert ask_kind("我爸七十好几了，有没有教老人用手机的课？") is not AskKind.NUMBER
     assert analyse("What is the application deadline for the scheme?").exact_day
+
+
+def test_a_reason_asked_needs_a_sentence_that_gives_one():
+    asked = analyse("新区为什么把创业补贴定在每人5000元？")
+    assert asked.reason and asked.needs_value
+    weights = {"创业补贴": 3.0, "每人": 1.0}
+    bare = [_hit("对首次创业的高校毕业生给予创业补贴，每人5000元。")]
+    assert judge(asked, gather(asked, bare, weights, DEFAULT_TUNING), bare, DEFAULT_TUNING).verdict is not (
+        Verdict.ANSWER
+    )
+    why = [_hit("为鼓励高校毕业生返乡创业，对首次创业的给予创业补贴，每人5000元。")]
+    assert judge(asked, gather(asked, why, weights, DEFAULT_TUNING), why, DEFAULT_TUNING).verdict is Verdict.ANSWER
+
+
+def test_a_sanction_asked_needs_a_sentence_that_names_one():
+    asked = analyse("拿了创业补贴却没有创业，要退回补贴吗？")
+    assert asked.sanction
+    weights = {"创业补贴": 3.0, "创业": 1.0}
+    grant = [_hit("对首次创业的高校毕业生给予创业补贴，每人5000元。")]
+    assert judge(asked, gather(asked, grant, weights, DEFAULT_TUNING), grant, DEFAULT_TUNING).verdict is not (
+        Verdict.ANSWER
+    )
+    clawback = [_hit("以虚假材料骗取创业补贴的，追回已发放的创业补贴。")]
+    assert judge(asked, gather(asked, clawback, weights, DEFAULT_TUNING), clawback, DEFAULT_TUNING).verdict is (
+        Verdict.ANSWER
+    )
