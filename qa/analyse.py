@@ -204,7 +204,7 @@ _QUOTED = re.compile(r"[「《“\"『]([^」》”\"』]{2,40})[」》”\"』]
 _ATTRIBUTE_NOUNS = "条件|材料|资料|标准|资格|流程|程序|手续|步骤|门槛|名单|人选|负责人|组长|地址|电话|网址|费用|价格"
 _ATTRIBUTE = re.compile(
     rf"(?:什么|哪些|哪几[种项类个]?|何种|哪种)[\u4e00-\u9fff]{{0,4}}?({_ATTRIBUTE_NOUNS})|"
-    rf"({_ATTRIBUTE_NOUNS})[\u4e00-\u9fff]{{0,3}}?(?:是什么|有哪些|是哪些|包括哪些|有什么|是谁|是多少|怎么)"
+    rf"({_ATTRIBUTE_NOUNS})[\u4e00-\u9fff]{{0,3}}?(?:是什么|有哪些|是哪些|包括哪些|有什么|是谁|是多少|怎么|在哪|是哪)"
 )
 _MEASURE_ASKED = re.compile(rf"(?:多少|(?<![哪好十百千万])几)\s*(?:万|亿|千|百)?\s*({MEASURE_WORDS})")
 # What has happened, not a target: "实际引进了多少", "到底有没有实现…目标", "是否完成", "去年比前年增长了多少".

@@ -75,6 +75,10 @@ _ATTRIBUTE_WORDS = {
     # The standard of an award or subsidy is its rate or amount.
     "标准": r"标准|\d[\d,.]*\s*(?:%|万?元)",
     "负责人": "负责人|负责",
+    # Contact details as documents write them.
+    "地址": r"地址|位于|[路街道]\s*\d+\s*号",
+    "电话": r"电话|热线|\d{3,4}-\d{7,8}|\d{8}",
+    "网址": r"网址|网站|网页|www\.|https?://|\.gov|\.hk\b|\.cn\b",
 }
 
 
