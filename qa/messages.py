@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from qa.inputs import strip_markup
@@ -59,13 +60,18 @@ def _longest_shared_run(a: str, b: str) -> str:
     return best.strip("的了和与及在对")
 
 
-def refusal_line(judgement: Judgement, prepared: PreparedQuery, covered: list[str]) -> str:
-    """One sentence for a question (or a part of one) that the documents do not answer."""
+def refusal_line(
+    judgement: Judgement, prepared: PreparedQuery, covered: list[str], higher: Collection[str] = ()
+) -> str:
+    """One sentence for a question (or a part of one) that the documents do not answer. ``higher``: units
+    above the documents' own places (天津市 of 天津市东丽区), which the documents mention but do not speak for."""
     analysis = prepared.analysis
     focus = _topic((analysis.focus if analysis else prepared.query.text).rstrip("？?。.！! "))
     if judgement.verdict is Verdict.UNKNOWN_PLACE:
         where = "、".join(covered)
         tail = f"（现有文件涉及：{where}）" if where else ""
+        if judgement.place in higher:
+            return f"现有文件中没有{judgement.place}本级的文件{tail}，无法说明{judgement.place}层面的规定。"
         return f"文件中没有找到关于{judgement.place}的内容{tail}。"
     if judgement.verdict is Verdict.NOT_DETAILED and analysis is not None:
         label = analysis.kind.label if analysis.kind.specific else "这方面的具体内容"

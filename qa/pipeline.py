@@ -432,6 +432,9 @@ class Pipeline:
         timings["evidence"] = (time.perf_counter() - t) * 1000
         return PartResult(prepared, hits, verdict, statements), timings
 
+    def _refusal(self, result: PartResult) -> str:
+        return refusal_line(result.judgement, result.prepared, self.gazetteer.covered, self.gazetteer.higher)
+
     def answer(
         self,
         question: str,
@@ -477,7 +480,7 @@ class Pipeline:
         timings["total"] = (time.perf_counter() - started) * 1000
         search_query = " | ".join(r.prepared.dense_text for r in results)
         if not answered:
-            lines = [refusal_line(r.judgement, r.prepared, self.gazetteer.covered) for r in results]
+            lines = [self._refusal(r) for r in results]
             return Answer(
                 question=query.original,
                 answer=with_passages_note("\n".join(dict.fromkeys(lines)), bool(passages)),
@@ -488,9 +491,7 @@ class Pipeline:
             )
         pieces: list[list[Statement] | str] = []
         for r in results:
-            pieces.append(
-                r.statements if r.statements else refusal_line(r.judgement, r.prepared, self.gazetteer.covered)
-            )
+            pieces.append(r.statements if r.statements else self._refusal(r))
         text, citations = cite(pieces)
         return Answer(
             question=query.original,

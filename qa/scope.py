@@ -48,6 +48,9 @@ class Gazetteer:
     aliases: dict[str, set[str]] = field(default_factory=dict)
     places: set[str] = field(default_factory=set)  # the aliases that are places or bodies (not titles)
     covered: list[str] = field(default_factory=list)  # what the collection covers, for messages
+    # Units above a document's own (天津市 of 天津市东丽区): named on their own, they ask about that level of
+    # government, which the document does not speak for ("天津市给多少补助" of a district's plan).
+    higher: set[str] = field(default_factory=set)
 
     @classmethod
     def from_documents(cls, metas: Mapping[str, DocMeta]) -> Gazetteer:
@@ -59,6 +62,8 @@ class Gazetteer:
             if region and region not in _NATIONWIDE:
                 names |= _place_names(region)
                 covered[_shortest_unit(region)] = None
+                for unit in _UNIT.findall(region)[:-1]:
+                    g.higher |= {unit} | ({b} if len(b := _UNIT_SUFFIX.sub("", unit)) >= 2 else set())
             issuer = _OFFICE_SUFFIX.sub("", meta.issuer.strip())
             if issuer and issuer not in _NATIONWIDE:
                 names.add(issuer)
@@ -73,6 +78,7 @@ class Gazetteer:
                 if len(alias) >= 2:
                     g.aliases.setdefault(alias, set()).add(name)
         g.covered = list(covered)
+        g.higher -= g.places  # a unit that is some document's own place is covered
         return g
 
     @cached_property
@@ -96,9 +102,19 @@ class Gazetteer:
 
     def scope(self, text: str) -> Scope:
         mentions = self.mentions(text)
-        unknown = tuple(p for p in place_words(text) if p not in _NATIONWIDE and not self.is_known_place(p))
+        unknown = tuple(
+            p
+            for p in place_words(text)
+            if p not in _NATIONWIDE and (not self.is_known_place(p) or self._alone_higher(p, text))
+        )
         docs = _common_docs(_last_clause_mentions(text, mentions))
         return Scope(docs=docs, unknown_places=unknown, mentions=tuple(mentions))
+
+    def _alone_higher(self, word: str, text: str) -> bool:
+        """A higher unit named on its own, not as the start of a covered place's full name (天津市东丽区)."""
+        if word not in self.higher:
+            return False
+        return any(not any(text.startswith(a, m.end()) for a in self.places) for m in re.finditer(word, text))
 
     def split_by_document(self, text: str) -> list[tuple[str, frozenset[str]]]:
         """ "信阳和中山在人才引进方面分别有什么政策？" -> one question per named place, each with its documents.

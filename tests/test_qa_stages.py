@@ -635,3 +635,11 @@ def test_a_sanction_asked_needs_a_sentence_that_names_one():
     assert judge(asked, gather(asked, clawback, weights, DEFAULT_TUNING), clawback, DEFAULT_TUNING).verdict is (
         Verdict.ANSWER
     )
+
+
+def test_a_unit_above_a_documents_own_place_named_alone_is_not_covered():
+    g = Gazetteer.from_documents(CATALOG)
+    assert g.higher == {"江苏省", "江苏"}
+    assert "江苏省" in g.scope("江苏省对引进的博士给多少补助？").unknown_places
+    assert "江苏省" not in g.scope("江苏省苏州市对引进的博士给多少补助？").unknown_places
+    assert not g.scope("苏州对引进的博士给多少补助？").unknown_places
