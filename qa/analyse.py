@@ -226,7 +226,9 @@ _SANCTION_ASKED = re.compile(
 )
 # Money given to people or firms, asked for by the word a citizen uses ("有没有种植补贴", "能报销吗").
 _BENEFIT_ASKED = re.compile(
-    r"补贴|补助|津贴|资助|奖励|奖金|报销|减免|免税|退税|贴息|补偿|奖补|"
+    # (a mechanism or system of rewards is a topic, not money asked for: "奖励机制支持哪三个“首”")
+    r"(?:补贴|补助|津贴|资助|奖励|奖金|报销|减免|免税|退税|贴息|补偿|奖补)(?!机制|体系|制度)|"
+    r"(?:给|发|补|拿|领)(?:我|俺|咱)?们?(?:一?点|些)?钱|"
     r"\b(?:rewards?|subsid(?:y|ies|ise|ize)|grants?|allowances?|bonus(?:es)?|rebates?|reimburse\w*)\b",
     re.I,
 )

@@ -388,7 +388,7 @@ def gather(
                 or (event and event not in sentence_norm and meaning < tuning.min_meaning)
                 or (period and not period.search(sentence))
                 or (analysis.per_unit and not _PER_UNIT.search(sentence))
-                or (analysis.benefit and not _BENEFIT.search(paragraph))
+                or (analysis.benefit and not _BENEFIT.search(sentence))
                 or (analysis.reason and not _REASON.search(sentence))
                 or (analysis.sanction and not _SANCTION.search(paragraph))
                 or (attribute and not attribute.search(paragraph))

@@ -90,6 +90,7 @@ def refusal_line(
         elif analysis.benefit and not analysis.kind.specific:
             # "没有说明补贴方面的内容"; an English question's money word in the documents' language
             money = analysis.benefit if re.search(r"[\u4e00-\u9fff]", analysis.benefit) else "资助或奖励"
+            money = "资金补助" if "钱" in money else money  # "发点钱" in the documents' words
             label = f"{money}方面的内容"
         elif analysis.actual:
             label = "实际完成情况"  # the documents give the target or the task, not what came of it
