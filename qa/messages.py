@@ -98,9 +98,11 @@ def refusal_line(
             years = "、".join(str(y) for y in sorted(analysis.years)[:3])
             label = f"{years}年的{label.removeprefix('这方面的').removeprefix('具体')}"
         named = _named(prepared, judgement)
+        # A place no document is about is said first: the documents only mention it (深圳 in a Hong Kong plan).
+        lead = f"现有文件都不是{prepared.unknown_places[0]}的文件；" if prepared.unknown_places else ""
         if not named:
-            return f"文件中没有说明{_topic(focus)}的{label.removeprefix('具体')}。"
-        return f"文件提到了{named}，但没有说明{label}。"
+            return f"{lead}文件中没有说明{_topic(focus)}的{label.removeprefix('具体')}。"
+        return f"{lead}文件提到了{named}，但没有说明{label}。"
     if len(focus) > MAX_QUOTED_QUESTION_CHARS:
         return "文件中没有找到与这个问题相关的内容。"  # a long everyday question is not quoted back whole
     return f"文件中没有找到关于「{focus}」的内容。"

@@ -248,8 +248,11 @@ class Pipeline:
             unknown = self.gazetteer.scope(part.text).unknown_places
         if unknown:
             # The place must be named where the answer is (judge.naming); what the answer is about is the rest.
+            # A place the documents do mention (a county of a city's plan) is also what the answer is about.
+            unmentioned = [p for p in unknown if p not in self.idf and _UNIT_SUFFIX.sub("", p) not in self.idf]
+
             def names_unknown(key: str) -> bool:
-                return any(a in p or p in a for p in unknown for a in key.split(GROUP_SEP))
+                return any(a in p or p in a for p in unmentioned for a in key.split(GROUP_SEP))
 
             weights = {t: w for t, w in weights.items() if not names_unknown(t)} or weights
         return PreparedQuery(query, dense_text, tokens, weights, part.context, analysis, part.docs, unknown)
@@ -502,6 +505,9 @@ class Pipeline:
             timings_ms=timings,
             search_query=search_query,
         )
+
+
+_UNIT_SUFFIX = re.compile(r"(省|市|区|县|镇|乡|州|街道)$")
 
 
 def _bridge(result: PartResult) -> str:

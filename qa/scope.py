@@ -102,19 +102,21 @@ class Gazetteer:
 
     def scope(self, text: str) -> Scope:
         mentions = self.mentions(text)
+        named = place_words(text)
         unknown = tuple(
             p
-            for p in place_words(text)
-            if p not in _NATIONWIDE and (not self.is_known_place(p) or self._alone_higher(p, text))
+            for p in named
+            if p not in _NATIONWIDE and (not self.is_known_place(p) or self._alone_higher(p, text, named))
         )
         docs = _common_docs(_last_clause_mentions(text, mentions))
         return Scope(docs=docs, unknown_places=unknown, mentions=tuple(mentions))
 
-    def _alone_higher(self, word: str, text: str) -> bool:
-        """A higher unit named on its own, not as the start of a covered place's full name (天津市东丽区)."""
+    def _alone_higher(self, word: str, text: str, named: tuple[str, ...]) -> bool:
+        """A higher unit named on its own, not as the start of a place's full name (天津市东丽区, 天津市西青区)."""
         if word not in self.higher:
             return False
-        return any(not any(text.startswith(a, m.end()) for a in self.places) for m in re.finditer(word, text))
+        after = [*self.places, *named]
+        return any(not any(text.startswith(a, m.end()) for a in after) for m in re.finditer(word, text))
 
     def split_by_document(self, text: str) -> list[tuple[str, frozenset[str]]]:
         """ "信阳和中山在人才引进方面分别有什么政策？" -> one question per named place, each with its documents.

@@ -643,3 +643,4 @@ def test_a_unit_above_a_documents_own_place_named_alone_is_not_covered():
     assert "江苏省" in g.scope("江苏省对引进的博士给多少补助？").unknown_places
     assert "江苏省" not in g.scope("江苏省苏州市对引进的博士给多少补助？").unknown_places
     assert not g.scope("苏州对引进的博士给多少补助？").unknown_places
+    assert g.scope("江苏省南通市对引进的博士给多少补助？").unknown_places == ("南通市",)
