@@ -8,78 +8,24 @@ the clauses under them, never statements of their own.
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from index.sentences import sentence_spans
 from index.textnorm import normalize_for_match
 from qa.analyse import Analysis, AskKind, ordinals_in, values_in, years_in
-from qa.terms import GROUP_SEP, coverage
+from qa.details import DetailCheck
+from qa.terms import coverage
 from qa.tuning import Tuning
 from qa.types import Hit
-from qa.values import fits, fits_measure
+from qa.values import fits
 
 # Clauses end at Chinese commas, colons and semicolons, and at an ASCII comma that is not inside a number
 # ("35,000元" stays whole).
 _CLAUSE = re.compile(r"(?:[^；;，,：:]|(?<=\d),(?=\d))+[；;，,：:]?")
 _SEGMENT_END = "；;。！？!?"
-# A target or plan, not what has happened: "到2017年…引进100名" does not say how many were actually brought in.
-_TARGET = re.compile(r"到\s*\d{4}\s*年|目标|力争|计划|预计|将|争取|达到")
-# A plan, programme or work plan states what is to be done; only its review sections, or a sentence that
-# reports a result (截至…, 已…, 累计…), say what happened.
-_PLAN_TITLE = re.compile(r"规划|方案|要点|计划|意见|措施|纲要|行动")
-_REVIEW_SECTION = re.compile(r"回顾|成效|成就|成绩|基础|现状|进展|总结")
-_RESULT = re.compile(r"截至|已经|已|累计|以来|荣获|取得了|实现了|完成了|建成了|获批|先后")
-
-
-def _states_a_plan(sentence: str, title: str, section: str) -> bool:
-    """The sentence gives a target or a task, not a result."""
-    if _TARGET.search(sentence):
-        return True
-    return bool(_PLAN_TITLE.search(title)) and not _REVIEW_SECTION.search(section) and not _RESULT.search(sentence)
-
-
-# How a document gives a sum per recipient or a cap: "最高5万元", "不超过20万元", "每项奖励10万元", "分别奖励…",
-# a rate ("按…30%给予"), "一次性补助".
-_PER_UNIT = re.compile(
-    r"最高|最多|上限|封顶|不超过|不高于|以内|单个|单笔|单项|每(?:一)?(?:家|个|项|人|所|笔|位|名|间|支|宗|户)|分别|一次性|[%％]"
-)
-# How a document gives money: its words for it (a sum alone may be a sales figure or a budget).
-_BENEFIT = re.compile(
-    r"补贴|补助|津贴|资助|奖励|奖补|奖金|报销|减免|扣减|扣除|免征|免税|退税|优惠|贴息|补偿|资金|经费|拨款|配对"
-)
-# How a document gives a reason or a purpose ("为释放…潜力", "旨在", "由于", "以阐明", "…，降低…成本").
-_REASON = re.compile(
-    r"为了|以便|以期|旨在|因为|由于|藉此|借此|从而|为此|原因|理由|鉴于|所以|因此|目的|"
-    r"[为以](?:[\u4e00-\u9fff]{0,2})(?:推动|促进|提升|提高|加强|鼓励|配合|释放|支持|满足|适应|应对|解决|阐明|确保|保障)|"
-    # a policy's purpose as the clause after its measure: "探索建立…机制，降低…成本"
-    r"[，,](?:降低|提高|提升|促进|推动|增强|减少|扩大|保障|确保|助力|带动|满足|释放|缓解|改善|激发|激励)"
-)
-# How a document gives a sanction.
-_SANCTION = re.compile(r"罚|处分|追责|问责|追究|退回|退还|收回|追回|取消|撤销|失信|黑名单|惩戒")
-_MONTH = re.compile(r"\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|月底|月初|月中|季度|上旬|中旬|下旬")
-# Words a document uses for a detail asked by name (its own word first).
-_ATTRIBUTE_WORDS = {
-    "条件": "条件|符合|满足|具备",
-    "材料": "材料|资料|证明|文件",
-    "资料": "资料|材料|证明",
-    "流程": "流程|程序|手续|步骤|办理",
-    "程序": "程序|流程|手续|步骤|办理",
-    "手续": "手续|流程|程序|办理",
-    "步骤": "步骤|流程|程序",
-    "组长": "组长|牵头",
-    # The standard of an award or subsidy is its rate or amount.
-    "标准": r"标准|\d[\d,.]*\s*(?:%|万?元)",
-    "负责人": "负责人|负责",
-    # Contact details as documents write them.
-    "地址": r"地址|位于|[路街道]\s*\d+\s*号",
-    "电话": r"电话|热线|\d{3,4}-\d{7,8}|\d{8}",
-    "网址": r"网址|网站|网页|www\.|https?://|\.gov|\.hk\b|\.cn\b",
-}
 
 
 @dataclass(frozen=True)
@@ -103,159 +49,6 @@ class Candidate:
         """How well the candidate is about the question: by its words, or by its meaning when the question
         is in everyday words the documents do not use."""
         return max(self.local, self.meaning)
-
-
-def _cjk(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff"
-
-
-def names_a_sibling(
-    weights: dict[str, float],
-    sentence: str,
-    context: str,
-    share: float,
-    places: frozenset[str] = frozenset(),
-    related: Callable[[str], tuple[str, ...]] = lambda word: (),
-) -> str:
-    """The sentence speaks of a sibling of what is asked, not of it: Chinese compounds put their head last,
-    so a heavy question word M+H ("优秀奖", "驰名商标") that is nowhere in the passage, while its head H sits
-    in the sentence inside another compound ("一二三等奖", "注册商标") and its modifier M (or a synonym of it)
-    is absent, asks about a member of a family the sentence gives other members of. Places are left out
-    ("香港政府" is the "特区政府" of a Hong Kong document). ``sentence``/``context`` normalised.
-
-    Returns the asked word the sentence lacks, or "" when the sentence is about what is asked."""
-    heaviest = max(weights.values(), default=0.0)
-    for key, weight in weights.items():
-        alternatives = key.split(GROUP_SEP)
-        word = alternatives[0]
-        if (
-            weight < share * heaviest
-            or len(word) < 2
-            or not all(_cjk(ch) for ch in word)
-            or any(a in context for a in alternatives)
-            or any(p in word or word in p for p in places)
-        ):
-            continue
-        # The longest head the sentence holds inside a compound of its own.
-        for cut in _word_cuts(word):
-            modifier, head = word[:cut], word[cut:]
-            if len(head) == 1 and len(word) < 3 and head not in _LEVEL_HEADS:
-                break  # a lone character ("助" of 资助) is too common a head to tell a family by
-            if any(i > 0 and _cjk(sentence[i - 1]) for i in _find_all(sentence, head)):
-                if not any(_modifier_present(m, sentence) for m in (modifier, *related(modifier))):
-                    return word
-                break
-    return ""
-
-
-def names_a_family_member(
-    question_words: tuple[tuple[str, str], ...],
-    sentence: str,
-    context: str,
-    places: frozenset[str] = frozenset(),
-    related: Callable[[str], tuple[str, ...]] = lambda word: (),
-) -> str:
-    """The sentence lists a family the asked member is not in: it names a head H with two or more different
-    modifiers ("基础教育标杆学校、职业教育标杆学校", "金奖3项，优秀奖18项", "信息科技…制造科技"), and the
-    question puts a modifier M before that same head ("特殊教育标杆学校", "银奖", "纳米科技") that is nowhere
-    in the passage. Unlike :func:`names_a_sibling` this needs no weight: the enumeration itself shows that the
-    modifier tells the members apart. ``question_words``: the question's (modifier, head) pairs
-    (:func:`modifier_head_pairs`); ``sentence``/``context`` normalised.
-
-    Returns the asked word the sentence lacks, or ""."""
-    for modifier, head in question_words:
-        if (
-            any(m in context for m in (modifier, *related(modifier)))
-            or any(p in modifier or modifier in p for p in places)
-            or head not in sentence
-        ):
-            continue
-        if len(_family_modifiers(sentence, head)) >= 2:
-            return modifier + head
-    return ""
-
-
-def modifier_head_pairs(question: str, content: Callable[[str], bool]) -> tuple[tuple[str, str], ...]:
-    """(modifier, head) pairs of a question: two adjacent words ("特殊教育|标杆") and the parts of one compound
-    split at its dictionary edges ("银|奖"), where the modifier is a content word of the question
-    (``content``) and the head a word of two characters or a tier head."""
-    import jieba.posseg as pseg
-
-    tagged = [(p.word, p.flag) for p in pseg.cut(question, HMM=False)]
-    words = [w for w, _ in tagged]
-    pairs: dict[tuple[str, str], None] = {}
-    for (a, fa), (b, fb) in itertools.pairwise(tagged):
-        # A noun phrase: a noun-like modifier of two characters or more before a noun ("特殊教育|标杆"), not a
-        # verb and its object ("开|数据") nor a measure word before its noun ("名|中小学").
-        if (
-            all(_cjk(ch) for ch in a + b)
-            and content(a)
-            and len(a) >= 2
-            and fa[:1] in _NOUN_LIKE
-            and not _VERB_PHRASE.search(a)
-            and fb.startswith("n")
-            and (len(b) >= 2 or b in _FAMILY_HEADS)
-        ):
-            pairs[(a, b)] = None
-    for w in words:
-        if len(w) >= 2 and all(_cjk(ch) for ch in w) and content(w):
-            for cut in _word_cuts(w):
-                if len(w) - cut >= 2 or w[cut:] in _FAMILY_HEADS:
-                    pairs[(w[:cut], w[cut:])] = None
-    return tuple(pairs)
-
-
-@lru_cache(maxsize=8192)
-def _family_modifiers(sentence: str, head: str) -> frozenset[str]:
-    """The different words the sentence puts right before ``head`` (its own or inside one word: 金|奖)."""
-    import jieba
-
-    words = jieba.lcut(sentence, HMM=False)
-    found: set[str] = set()
-    for i, w in enumerate(words):
-        if w == head and i > 0 and all(_cjk(ch) for ch in words[i - 1]) and words[i - 1] not in _JOINERS:
-            found.add(words[i - 1])
-        elif w.endswith(head) and len(w) > len(head) and all(_cjk(ch) for ch in w):
-            found.add(w[: -len(head)])
-    return frozenset(found)
-
-
-# jieba's tags of words that can modify a noun as a kind of it: nouns, names, set phrases, distinguishing words.
-_NOUN_LIKE = frozenset("nlb")
-# ... which jieba sometimes gives to a verb phrase of speech ("开了个"): an aspect particle or a trailing 个 tells it.
-_VERB_PHRASE = re.compile(r"[了着]|个$")
-# Function words that stand before a head without modifying it.
-_JOINERS = frozenset("的 和 及 与 或 、 之 等 个 项 所 家 名 为 是 在 了 有".split())
-
-
-@lru_cache(maxsize=4096)
-def _word_cuts(word: str) -> tuple[int, ...]:
-    """Where a compound may split into modifier and head: at the edges of the dictionary words inside it
-    ("学士|学位", "优秀|奖"), never inside one ("学|士学位"); a two-character word between its characters."""
-    import jieba
-
-    edges = {i for _, start, end in jieba.tokenize(word, mode="search", HMM=False) for i in (start, end)}
-    if len(word) == 2:
-        edges.add(1)
-    return tuple(sorted(i for i in edges if 0 < i < len(word)))
-
-
-# Heads that make a rank or tier of one character ("市级" beside "省级", "二等" beside "一等", "A类" beside "B类").
-_LEVEL_HEADS = frozenset("级等档类星")
-# ... and awards ("金奖" beside "银奖"), for a family the sentence enumerates.
-_FAMILY_HEADS = _LEVEL_HEADS | {"奖"}
-
-
-def _modifier_present(modifier: str, sentence: str) -> bool:
-    """A modifier of two characters or more anywhere; a lone one only where it modifies something coordinated
-    ("省、市两级"), since a single character stands inside many unrelated words ("市辖区")."""
-    if len(modifier) >= 2:
-        return modifier in sentence
-    return re.search(rf"{re.escape(modifier)}[、和及与或/]", sentence) is not None
-
-
-def _find_all(text: str, part: str) -> list[int]:
-    return [m.start() for m in re.finditer(re.escape(part), text)]
 
 
 def clause_spans(sentence: str, base: int, min_chars: int) -> list[tuple[int, int]]:
@@ -321,13 +114,7 @@ def gather(
     floor, ceiling = dense_scale or (tuning.dense_floor, tuning.dense_ceiling)
     out: list[Candidate] = []
     stated = analysis.stated_values | values_in(analysis.text)
-    event = normalize_for_match(analysis.event) if analysis.event else ""
-    attribute = re.compile(_ATTRIBUTE_WORDS.get(analysis.attribute, analysis.attribute)) if analysis.attribute else None
-    period = (
-        re.compile(rf"每(?:一)?个?{analysis.period}|{analysis.period}均|一{analysis.period}|{analysis.period}度")
-        if (analysis.period and analysis.kind in (AskKind.AMOUNT, AskKind.COUNT, AskKind.NUMBER))
-        else None
-    )
+    detail = DetailCheck.of(analysis, tuning.min_meaning)
     # "信易+" names a family of names ("信易游", "信易阅"): the stem must be there.
     names = [re.sub(r"[+×*xX＋…]+$", "", normalize_for_match(n)) or normalize_for_match(n) for n in analysis.names]
     for hi, hit in enumerate(hits[: tuning.evidence_passages]):
@@ -381,20 +168,7 @@ def gather(
             )
             # A bar the question sets ("超500亿元") names a tier: a sentence without it is of other tiers.
             other_tier = next((t for t in analysis.thresholds if t not in re.sub(r"[\s,]", "", sentence)), "")
-            missing_detail = (
-                (analysis.actual and _states_a_plan(sentence, chunk.title, chunk.section_label))
-                or (analysis.measure and not fits_measure(analysis.measure, sentence))
-                or (analysis.counted and not any(c in sentence_norm for c in analysis.counted))
-                or (event and event not in sentence_norm and meaning < tuning.min_meaning)
-                or (period and not period.search(sentence))
-                or (analysis.per_unit and not _PER_UNIT.search(sentence))
-                or (analysis.benefit and not _BENEFIT.search(sentence))
-                or (analysis.reason and not _REASON.search(sentence))
-                or (analysis.sanction and not _SANCTION.search(paragraph))
-                or (attribute and not attribute.search(paragraph))
-                or (analysis.exact_day and not _MONTH.search(sentence))
-                or absent
-            )
+            missing_detail = detail.missing(sentence, sentence_norm, paragraph, chunk, meaning) or bool(absent)
             absent = absent or other_tier
             if missing_detail:
                 clause_fit = dict.fromkeys(clause_fit, False)  # a date, but of another event

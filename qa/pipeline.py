@@ -37,7 +37,7 @@ from qa.analyse import (
     years_in,
 )
 from qa.compose import Composer, ExtractiveComposer, PartEvidence, Statement, cite
-from qa.evidence import gather, modifier_head_pairs, names_a_family_member, names_a_sibling
+from qa.evidence import gather
 from qa.followup import Resolved, resolve
 from qa.inputs import InputError, bound_turns
 from qa.judge import Judgement, Verdict, judge, naming
@@ -45,6 +45,7 @@ from qa.messages import refusal_line, with_passages_note
 from qa.query import Query, QuestionError, normalize_question
 from qa.retrieve import Retriever, SearchRequest
 from qa.scope import Gazetteer
+from qa.siblings import modifier_head_pairs, names_a_family_member, names_a_sibling
 from qa.synonyms import Synonyms
 from qa.terms import GROUP_SEP, content_words, entity_words, group_weights, pos_weights, term_weights
 from qa.translate import EnglishToChinese, english_places, romanised

@@ -420,7 +420,7 @@ def test_a_later_part_leans_on_the_one_before_only_when_it_points_back():
 
 
 def test_a_sibling_of_the_asked_thing_is_not_it():
-    from qa.evidence import names_a_sibling
+    from qa.siblings import names_a_sibling
 
     sentence = "获得市级创意大赛一二三等奖的团队分别奖励5万元、3万元、1万元"
     # "优秀奖" is a member of the family whose other members the sentence gives: not answered here.
@@ -450,7 +450,7 @@ def test_a_word_the_dictionary_also_gives_as_a_common_word_is_not_a_place():
 
 
 def test_a_tier_of_one_character_has_siblings_too():
-    from qa.evidence import names_a_sibling
+    from qa.siblings import names_a_sibling
 
     sentence = "对获批国家级、省级创新平台的单位分别给予20万元、10万元奖励"
     assert names_a_sibling({"市级": 5.0, "平台": 3.0}, sentence, sentence, 0.5) == "市级"
@@ -524,7 +524,7 @@ def test_a_sections_years_place_its_sentences_before_the_titles():
 
 
 def test_a_family_the_sentence_enumerates_does_not_answer_for_a_member_it_leaves_out():
-    from qa.evidence import modifier_head_pairs, names_a_family_member
+    from qa.siblings import modifier_head_pairs, names_a_family_member
 
     question = "新区要评选多少所特殊教育样板学校？"
     content = {"特殊教育", "样板", "学校", "评选"}.__contains__

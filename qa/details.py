@@ -1,0 +1,111 @@
+"""What a sentence must hold besides the question's topic: the detail the question pins down.
+
+A sentence about the right topic still does not answer when the question asks what actually happened and the
+sentence states a target, asks a sum per recipient and the sentence gives a budget, asks money, a reason, a
+sanction, a contact detail or a day and the sentence gives none, counts one thing and the sentence counts
+another. Each check is a general pattern of Chinese (or English) policy writing, never a word of one collection.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.chunking import Chunk
+from index.textnorm import normalize_for_match
+from qa.analyse import Analysis, AskKind
+from qa.values import fits_measure
+
+# A target or plan, not what has happened: "到2017年…引进100名" does not say how many were actually brought in.
+_TARGET = re.compile(r"到\s*\d{4}\s*年|目标|力争|计划|预计|将|争取|达到")
+# A plan, programme or work plan states what is to be done; only its review sections, or a sentence that
+# reports a result (截至…, 已…, 累计…), say what happened.
+_PLAN_TITLE = re.compile(r"规划|方案|要点|计划|意见|措施|纲要|行动")
+_REVIEW_SECTION = re.compile(r"回顾|成效|成就|成绩|基础|现状|进展|总结")
+_RESULT = re.compile(r"截至|已经|已|累计|以来|荣获|取得了|实现了|完成了|建成了|获批|先后")
+
+
+def _states_a_plan(sentence: str, title: str, section: str) -> bool:
+    """The sentence gives a target or a task, not a result."""
+    if _TARGET.search(sentence):
+        return True
+    return bool(_PLAN_TITLE.search(title)) and not _REVIEW_SECTION.search(section) and not _RESULT.search(sentence)
+
+
+# How a document gives a sum per recipient or a cap: "最高5万元", "不超过20万元", "每项奖励10万元", "分别奖励…",
+# a rate ("按…30%给予"), "一次性补助".
+_PER_UNIT = re.compile(
+    r"最高|最多|上限|封顶|不超过|不高于|以内|单个|单笔|单项|每(?:一)?(?:家|个|项|人|所|笔|位|名|间|支|宗|户)|分别|一次性|[%％]"
+)
+# How a document gives money: its words for it (a sum alone may be a sales figure or a budget).
+_BENEFIT = re.compile(
+    r"补贴|补助|津贴|资助|奖励|奖补|奖金|报销|减免|扣减|扣除|免征|免税|退税|优惠|贴息|补偿|资金|经费|拨款|配对"
+)
+# How a document gives a reason or a purpose ("为释放…潜力", "旨在", "由于", "以阐明", "…，降低…成本").
+_REASON = re.compile(
+    r"为了|以便|以期|旨在|因为|由于|藉此|借此|从而|为此|原因|理由|鉴于|所以|因此|目的|"
+    r"[为以](?:[\u4e00-\u9fff]{0,2})(?:推动|促进|提升|提高|加强|鼓励|配合|释放|支持|满足|适应|应对|解决|阐明|确保|保障)|"
+    # a policy's purpose as the clause after its measure: "探索建立…机制，降低…成本"
+    r"[，,](?:降低|提高|提升|促进|推动|增强|减少|扩大|保障|确保|助力|带动|满足|释放|缓解|改善|激发|激励)"
+)
+# How a document gives a sanction.
+_SANCTION = re.compile(r"罚|处分|追责|问责|追究|退回|退还|收回|追回|取消|撤销|失信|黑名单|惩戒")
+_MONTH = re.compile(r"\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|月底|月初|月中|季度|上旬|中旬|下旬")
+# Words a document uses for a detail asked by name (its own word first).
+_ATTRIBUTE_WORDS = {
+    "条件": "条件|符合|满足|具备",
+    "材料": "材料|资料|证明|文件",
+    "资料": "资料|材料|证明",
+    "流程": "流程|程序|手续|步骤|办理",
+    "程序": "程序|流程|手续|步骤|办理",
+    "手续": "手续|流程|程序|办理",
+    "步骤": "步骤|流程|程序",
+    "组长": "组长|牵头",
+    # The standard of an award or subsidy is its rate or amount.
+    "标准": r"标准|\d[\d,.]*\s*(?:%|万?元)",
+    "负责人": "负责人|负责",
+    # Contact details as documents write them.
+    "地址": r"地址|位于|[路街道]\s*\d+\s*号",
+    "电话": r"电话|热线|\d{3,4}-\d{7,8}|\d{8}",
+    "网址": r"网址|网站|网页|www\.|https?://|\.gov|\.hk\b|\.cn\b",
+}
+
+
+@dataclass(frozen=True)
+class DetailCheck:
+    """The question's detail checks, compiled once per question (:meth:`of`)."""
+
+    analysis: Analysis
+    event: str  # the asked event's verb, normalised
+    attribute: re.Pattern[str] | None
+    period: re.Pattern[str] | None
+    min_meaning: float  # a sentence this close in meaning may name the event in other words
+
+    @classmethod
+    def of(cls, analysis: Analysis, min_meaning: float) -> DetailCheck:
+        attribute = _ATTRIBUTE_WORDS.get(analysis.attribute, analysis.attribute) if analysis.attribute else ""
+        p = analysis.period
+        period = (
+            re.compile(rf"每(?:一)?个?{p}|{p}均|一{p}|{p}度")
+            if (p and analysis.kind in (AskKind.AMOUNT, AskKind.COUNT, AskKind.NUMBER))
+            else None
+        )
+        event = normalize_for_match(analysis.event) if analysis.event else ""
+        return cls(analysis, event, re.compile(attribute) if attribute else None, period, min_meaning)
+
+    def missing(self, sentence: str, sentence_norm: str, paragraph: str, chunk: Chunk, meaning: float) -> bool:
+        """The sentence (in its paragraph and passage) lacks the detail the question asks for."""
+        a = self.analysis
+        return bool(
+            (a.actual and _states_a_plan(sentence, chunk.title, chunk.section_label))
+            or (a.measure and not fits_measure(a.measure, sentence))
+            or (a.counted and not any(c in sentence_norm for c in a.counted))
+            or (self.event and self.event not in sentence_norm and meaning < self.min_meaning)
+            or (self.period and not self.period.search(sentence))
+            or (a.per_unit and not _PER_UNIT.search(sentence))
+            or (a.benefit and not _BENEFIT.search(sentence))
+            or (a.reason and not _REASON.search(sentence))
+            or (a.sanction and not _SANCTION.search(paragraph))
+            or (self.attribute and not self.attribute.search(paragraph))
+            or (a.exact_day and not _MONTH.search(sentence))
+        )
