@@ -12,7 +12,7 @@ from qa.terms import GROUP_SEP
 from qa.values import PERSON_ASKED
 
 if TYPE_CHECKING:
-    from qa.pipeline import PreparedQuery
+    from qa.prepare import PreparedQuery
 
 MAX_TOPIC_CHARS = 30
 MAX_QUOTED_QUESTION_CHARS = 18  # a longer question is not quoted back whole
