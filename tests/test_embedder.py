@@ -107,6 +107,9 @@ def test_onnx_export_is_recorded_with_checksum(embedder):
     assert set(marker["files"]) == set(WEIGHT_FILES)
     for name, recorded in marker["files"].items():
         assert recorded["sha256"] == file_sha256(folder / name)
+    assert set(marker["tokenizer_files"]) == {"tokenizer.json", "tokenizer.spm", "normalizer.json"}
+    for name, recorded in marker["tokenizer_files"].items():
+        assert recorded["sha256"] == file_sha256(folder / name)
     assert not list(folder.parent.glob(".onnx-export-*"))  # no temporary folder left behind
 
 
@@ -204,3 +207,31 @@ def test_onnx_encoder_uses_the_compact_tokenizer(embedder):
 
     inner = embedder.inner if hasattr(embedder, "inner") else embedder
     assert isinstance(inner._onnx.tokenizer, CompactTokenizer)
+
+
+def test_changed_compact_tokenizer_file_is_not_used(tmp_path):
+    """The tokenizer files are checked against the marker too: a changed one means a fresh export."""
+    import json
+
+    from index.compact_tokenizer import NORMALIZER_FILE, SPM_FILE
+    from index.onnx_export import (
+        MARKER_FILE,
+        ONNX_DATA,
+        ONNX_FILE,
+        TOKENIZER_FILE,
+        _files_record,
+        _tokenizer_record,
+        _valid_marker,
+    )
+
+    (tmp_path / ONNX_FILE).write_bytes(b"\x01" * 64)
+    (tmp_path / ONNX_DATA).write_bytes(b"\x03" * 128)
+    for name in (TOKENIZER_FILE, SPM_FILE, NORMALIZER_FILE):
+        (tmp_path / name).write_text(name)
+    files, checksum = _files_record(tmp_path)
+    marker = {"source_checksum": "abc", "files": files, "checksum": checksum}
+    marker["tokenizer_files"] = _tokenizer_record(tmp_path, compact=True)
+    (tmp_path / MARKER_FILE).write_text(json.dumps(marker))
+    assert _valid_marker(tmp_path, "abc") == marker
+    (tmp_path / SPM_FILE).write_text("another vocabulary")
+    assert _valid_marker(tmp_path, "abc") is None
