@@ -1,6 +1,6 @@
 """Index build throughput, cold (every passage embedded) vs warm (vectors reused from the previous build).
 
-    python -m bench.build [--runs 1] [--json out.json]
+    python -m bench.build [--runs 1] [--workers 2] [--json out.json]
     python -m bench.build --smoke      # the start of one document, seconds once the model is loaded
 
 Builds into a fresh temporary index folder from the configured seeds; the user's index is never touched.
@@ -40,15 +40,15 @@ class BuildBench:
     ru_maxrss_mb: float
 
 
-def one_build(settings: Settings, emb, kind: str) -> BuildRun:
+def one_build(settings: Settings, emb, kind: str, workers: int = 1) -> BuildRun:
     with RssSampler() as rss:
         t = time.perf_counter()
-        report = build_index(settings, emb, rebuild=(kind == "cold"), progress=False)
+        report = build_index(settings, emb, rebuild=(kind == "cold"), progress=False, workers=workers)
         seconds = time.perf_counter() - t
     return BuildRun(kind, report.chunks, report.embedded, report.reused, seconds, report.chunks / seconds, rss.peak_mb)
 
 
-def measure(settings: Settings, runs: int) -> BuildBench:
+def measure(settings: Settings, runs: int, workers: int = 1) -> BuildBench:
     t = time.perf_counter()
     emb = embedder(settings)
     model_load = time.perf_counter() - t
@@ -56,8 +56,8 @@ def measure(settings: Settings, runs: int) -> BuildBench:
     after_model = rss_mb()
     results = []
     for _ in range(runs):
-        results.append(one_build(settings, emb, "cold"))
-        results.append(one_build(settings, emb, "warm"))
+        results.append(one_build(settings, emb, "cold", workers))
+        results.append(one_build(settings, emb, "warm", workers))
     return BuildBench(machine(), model_load, after_model, results, peak_rss_mb())
 
 
@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> BuildBench:
     ap.add_argument("--runs", type=int, default=1, help="cold+warm pairs")
     ap.add_argument("--seeds-dir", type=Path, default=None)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--workers", type=int, default=1, help="concurrent embedding calls, as `policyqa index` runs ONNX")
     ap.add_argument("--smoke", action="store_true")
     args = ap.parse_args(argv)
     if args.smoke:
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> BuildBench:
     else:
         index_dir = Path(tempfile.mkdtemp(prefix="policyqa-bench-build-")) / "index"
         settings, runs = Settings.from_env().replace(seeds_dir=args.seeds_dir, index_dir=index_dir), args.runs
-    bench = measure(settings, runs)
+    bench = measure(settings, runs, args.workers)
     print_report(bench)
     if args.json:
         write_json(args.json, bench)

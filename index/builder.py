@@ -9,6 +9,7 @@ import shutil
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,16 +55,35 @@ def chunking_params(settings: Settings) -> ChunkingParams:
 
 
 def _embed(
-    embedder: Embedder, texts: list[str], batch: int, progress: bool, what: str = "passages", unit: str = "chunk"
+    embedder: Embedder,
+    texts: list[str],
+    batch: int,
+    progress: bool,
+    what: str = "passages",
+    unit: str = "chunk",
+    workers: int = 1,
 ) -> np.ndarray:
-    """Vectors of ``texts`` (row i = texts[i]), embedded shortest first so that each batch pads little."""
+    """Vectors of ``texts`` (row i = texts[i]), embedded shortest first so that each batch pads little.
+
+    With ``workers`` > 1, that many threads take every workers-th batch: onnxruntime releases the GIL while it
+    runs, so one-thread calls side by side keep every core busy (the model's own intra-op threads do not, on
+    inputs this small)."""
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = np.zeros((len(texts), embedder.info.dimension), np.float32)
     bar = progress_bar(total=len(texts), desc=f"embedding {what}", unit=unit, disable=not progress)
-    for i in range(0, len(order), batch):
-        rows = order[i : i + batch]
-        out[rows] = embedder.encode_passages([texts[r] for r in rows], batch_size=batch)
-        bar.update(len(rows))  # the bar shows the rate, chunks/s
+    starts = list(range(0, len(order), batch))
+
+    def run(share: list[int]) -> None:
+        for i in share:
+            rows = order[i : i + batch]
+            out[rows] = embedder.encode_passages([texts[r] for r in rows], batch_size=batch)
+            bar.update(len(rows))  # the bar shows the rate, chunks/s
+
+    if workers > 1 and len(starts) > 1:
+        with ThreadPoolExecutor(workers, thread_name_prefix="policyqa-embed") as pool:
+            list(pool.map(run, [starts[k::workers] for k in range(workers)]))  # list(): re-raises a failure
+    else:
+        run(starts)
     bar.close()
     return out
 
@@ -79,7 +99,12 @@ def _vector_store(settings: Settings, vectors: np.ndarray, chunks: list[Chunk]) 
 
 
 def build_index(
-    settings: Settings, embedder: Embedder | None = None, *, rebuild: bool = False, progress: bool = True
+    settings: Settings,
+    embedder: Embedder | None = None,
+    *,
+    rebuild: bool = False,
+    progress: bool = True,
+    workers: int = 1,
 ) -> BuildReport:
     started = time.perf_counter()
     store.check_index_dir(settings.index_dir)  # now, not after the embedding
@@ -100,14 +125,14 @@ def build_index(
     indexed = {} if rebuild else store.previous_indexed(settings.index_dir)
     missing = [i for i, h in enumerate(hashes) if h not in cache]
     batch = settings.embed_batch_size or embedder.build_batch_size
-    fresh = _embed(embedder, [texts[i] for i in missing], batch, progress)
+    fresh = _embed(embedder, [texts[i] for i in missing], batch, progress, workers=workers)
     vectors = np.zeros((len(chunks), info.dimension), dtype=np.float32)
     for row, i in enumerate(missing):
         vectors[i] = fresh[row]
     for i, h in enumerate(hashes):
         if h in cache:
             vectors[i] = cache[h]
-    sentences = _sentence_table(chunks, embedder, cache, batch, progress)
+    sentences = _sentence_table(chunks, embedder, cache, batch, progress, workers)
 
     vector_store = _vector_store(settings, vectors, chunks)
     keywords = KeywordStore.build(texts)
@@ -160,7 +185,12 @@ def build_index(
 
 
 def _sentence_table(
-    chunks: list[Chunk], embedder: Embedder, cache: dict[str, np.ndarray], batch: int, progress: bool
+    chunks: list[Chunk],
+    embedder: Embedder,
+    cache: dict[str, np.ndarray],
+    batch: int,
+    progress: bool,
+    workers: int = 1,
 ) -> SentenceTable:
     """Every sentence of every chunk with its vector (reused from the previous build when unchanged)."""
     checksum, dim = embedder.info.checksum, embedder.info.dimension
@@ -168,7 +198,7 @@ def _sentence_table(
     texts = [chunks[r].text[s:e] for r, s, e in spans]
     hashes = [text_hash(checksum, f"sentence\n{t}") for t in texts]
     missing = [i for i, h in enumerate(hashes) if h not in cache]
-    fresh = _embed(embedder, [texts[i] for i in missing], batch, progress, "sentences", "sentence")
+    fresh = _embed(embedder, [texts[i] for i in missing], batch, progress, "sentences", "sentence", workers)
     vectors = np.zeros((len(spans), dim), dtype=np.float32)
     for row, i in enumerate(missing):
         vectors[i] = fresh[row]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from index.modes import EmbedBackend
 from index.settings import Settings
 
 
@@ -29,9 +31,14 @@ def run_index(args: argparse.Namespace) -> int:
     from index.embedder import Embedder
 
     settings = settings_from_args(args)
-    embedder = Embedder(settings.replace(threads=settings.build_threads))  # a build alone may use every core
+    # A build alone may use every core: ONNX by concurrent one-thread calls, torch by its own threads.
+    if settings.embed_backend is EmbedBackend.TORCH:
+        workers, threads = 1, settings.build_threads
+    else:
+        workers, threads = settings.build_workers or os.cpu_count() or 1, 1
+    embedder = Embedder(settings.replace(threads=threads))
     with collection_lock(settings):  # not interleaved with an upload from the app's 文件管理 page
-        report = build_index(settings, embedder, rebuild=args.rebuild, progress=not args.quiet)
+        report = build_index(settings, embedder, rebuild=args.rebuild, progress=not args.quiet, workers=workers)
     for name, reason in report.skipped:
         print(f"warning: skipped {name}: {reason}", file=sys.stderr)
     print(report.summary())

@@ -23,11 +23,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.compact_tokenizer import NORMALIZER_FILE, SPM_FILE, write_compact
 from index.fileutil import file_sha256
 from index.modes import EmbedBackend
 
-EXPORTER_VERSION = 4  # 2: int8 keeps the feed-forward down-projections float32 (_int8); 3: onnx stores its
-# token-embedding table as int8 (_lookups_int8); 4: weights in model.onnx.data, which onnxruntime memory-maps
+EXPORTER_VERSION = 5  # 2: int8 keeps the feed-forward down-projections float32 (_int8); 3: onnx stores its
+# token-embedding table as int8 (_lookups_int8); 4: weights in model.onnx.data, which onnxruntime memory-maps;
+# 5: the tokenizer also in SentencePiece's compact form (index/compact_tokenizer.py)
 MARKER_FILE = "policyqa_onnx.json"
 ONNX_FILE = "model.onnx"
 ONNX_DATA = "model.onnx.data"  # the weights, apart: onnxruntime maps them instead of copying (~150 MB less RSS)
@@ -126,6 +128,9 @@ def _valid_marker(target: Path, model_checksum: str) -> dict | None:
             return None
         if not (target / TOKENIZER_FILE).is_file():
             return None
+        for name, recorded in marker.get("tokenizer_files", {}).items():
+            if file_sha256(target / name) != recorded["sha256"]:  # small files: always re-hashed
+                return None
         for name, recorded in files.items():
             stat = (target / name).stat()
             if stat.st_size != recorded["bytes"]:
@@ -136,6 +141,11 @@ def _valid_marker(target: Path, model_checksum: str) -> dict | None:
         return marker
     except (OSError, ValueError, AttributeError, KeyError, TypeError):
         return None
+
+
+def _tokenizer_record(folder: Path, compact: bool) -> dict:
+    names = (TOKENIZER_FILE, SPM_FILE, NORMALIZER_FILE) if compact else (TOKENIZER_FILE,)
+    return {name: {"sha256": file_sha256(folder / name)} for name in names}
 
 
 def _files_record(folder: Path) -> tuple[dict, str]:
@@ -161,6 +171,8 @@ def export(model_folder: Path, model_checksum: str, backend: EmbedBackend, targe
         float_onnx = work / "float32.onnx"
         _export_float(layout, float_onnx)
         _write_tokenizer(layout, out / TOKENIZER_FILE)
+        compact = write_compact(out / TOKENIZER_FILE, out, layout.max_seq_length)
+        _say("  tokenizer: compact SentencePiece form, ids checked" if compact else "  tokenizer: tokenizer.json")
         quantised = work / "quantised.onnx"
         if backend is EmbedBackend.ONNX_INT8:
             _say("  quantising weights to int8 (dynamic, per channel)")
@@ -182,6 +194,8 @@ def export(model_folder: Path, model_checksum: str, backend: EmbedBackend, targe
             "dimension": layout.dimension,
             "pad_id": layout.pad_id,
             "files": files,  # mtimes are kept by the rename below
+            "compact_tokenizer": compact,
+            "tokenizer_files": _tokenizer_record(out, compact),
             "checksum": checksum,
         }
         (out / MARKER_FILE).write_text(json.dumps(marker, indent=2), encoding="utf-8")

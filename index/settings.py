@@ -71,6 +71,10 @@ class Settings:
     threads: int = 1
     # Threads for the model while `policyqa index` builds (0: all cores); the server keeps `threads` for builds too.
     build_threads: int = 0
+    # ONNX backends: `policyqa index` runs this many one-thread inference calls side by side instead (0: one per
+    # core). One text per call gains nothing from a second intra-op thread, two calls at once ~1.5x (BENCHMARKS.md
+    # § 14); the vectors are the same either way.
+    build_workers: int = 0
     # Retrieval and answering.
     retrieval: str = "hybrid"  # "hybrid", "bm25", "dense"
     fusion: str = "rrf"  # "rrf" or "blend"

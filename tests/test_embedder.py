@@ -107,6 +107,9 @@ def test_onnx_export_is_recorded_with_checksum(embedder):
     assert set(marker["files"]) == set(WEIGHT_FILES)
     for name, recorded in marker["files"].items():
         assert recorded["sha256"] == file_sha256(folder / name)
+    assert set(marker["tokenizer_files"]) == {"tokenizer.json", "tokenizer.spm", "normalizer.json"}
+    for name, recorded in marker["tokenizer_files"].items():
+        assert recorded["sha256"] == file_sha256(folder / name)
     assert not list(folder.parent.glob(".onnx-export-*"))  # no temporary folder left behind
 
 
@@ -172,3 +175,63 @@ def test_damaged_onnx_export_is_not_used(tmp_path):
     later = files[ONNX_DATA]["mtime_ns"] + 10**9
     os.utime(data, ns=(later, later))
     assert _valid_marker(tmp_path, "abc") is None  # same size, new bytes: the checksum catches it
+
+
+def test_compact_tokenizer_gives_the_ids_of_tokenizer_json(embedder):
+    """The export's SentencePiece form (what the ONNX encoder uses) cuts every text exactly as tokenizer.json:
+    seed passages and questions, mixed scripts, spaces, special-token text, and texts past the length limit."""
+    import json
+    from pathlib import Path
+
+    from tokenizers import Tokenizer
+
+    from index.compact_tokenizer import CompactTokenizer, probe_texts
+    from index.onnx_export import MARKER_FILE, TOKENIZER_FILE
+
+    folder = Path(embedder.info.path)
+    marker = json.loads((folder / MARKER_FILE).read_text())
+    assert marker["compact_tokenizer"] is True
+    limit = int(marker["max_seq_length"])
+    reference = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+    reference.enable_truncation(max_length=limit)
+    compact = CompactTokenizer(folder, limit)
+    texts = [*SEED_SENTENCES, "query: 香港的研發開支稅務扣減是多少？", "R&D tax deduction?", " 前导空格", "a <mask> b"]
+    texts += ["passage: " + "".join(SEED_SENTENCES) * 4, "全角＜ｕｎｋ＞与<unk>", "", "  "]
+    texts += probe_texts(["▁policy", "政策", "▁2025", "年"], count=200, seed=1)
+    assert [e.ids for e in reference.encode_batch(texts)] == compact.encode_batch(texts)
+    assert max(len(ids) for ids in compact.encode_batch(texts)) == limit
+
+
+def test_onnx_encoder_uses_the_compact_tokenizer(embedder):
+    from index.compact_tokenizer import CompactTokenizer
+
+    inner = embedder.inner if hasattr(embedder, "inner") else embedder
+    assert isinstance(inner._onnx.tokenizer, CompactTokenizer)
+
+
+def test_changed_compact_tokenizer_file_is_not_used(tmp_path):
+    """The tokenizer files are checked against the marker too: a changed one means a fresh export."""
+    import json
+
+    from index.compact_tokenizer import NORMALIZER_FILE, SPM_FILE
+    from index.onnx_export import (
+        MARKER_FILE,
+        ONNX_DATA,
+        ONNX_FILE,
+        TOKENIZER_FILE,
+        _files_record,
+        _tokenizer_record,
+        _valid_marker,
+    )
+
+    (tmp_path / ONNX_FILE).write_bytes(b"\x01" * 64)
+    (tmp_path / ONNX_DATA).write_bytes(b"\x03" * 128)
+    for name in (TOKENIZER_FILE, SPM_FILE, NORMALIZER_FILE):
+        (tmp_path / name).write_text(name)
+    files, checksum = _files_record(tmp_path)
+    marker = {"source_checksum": "abc", "files": files, "checksum": checksum}
+    marker["tokenizer_files"] = _tokenizer_record(tmp_path, compact=True)
+    (tmp_path / MARKER_FILE).write_text(json.dumps(marker))
+    assert _valid_marker(tmp_path, "abc") == marker
+    (tmp_path / SPM_FILE).write_text("another vocabulary")
+    assert _valid_marker(tmp_path, "abc") is None

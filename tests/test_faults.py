@@ -122,6 +122,20 @@ def test_bad_files_skipped_and_rest_indexed(messy_seeds, tmp_path, settings, emb
     assert "file(s) skipped" in report.summary()
 
 
+def test_concurrent_embedding_workers_build_the_same_index(messy_seeds, tmp_path, settings, embedder):
+    """`policyqa index` embeds with one worker per core (ONNX): the vectors are those of one worker."""
+    one = settings.replace(seeds_dir=messy_seeds, index_dir=tmp_path / "one")
+    two = settings.replace(seeds_dir=messy_seeds, index_dir=tmp_path / "two")
+    build_index(one, embedder, progress=False)
+    build_index(two, embedder, progress=False, workers=2)
+    a, b = load_index(one.index_dir, expect_of(embedder)), load_index(two.index_dir, expect_of(embedder))
+    assert [c.id for c in a.chunks] == [c.id for c in b.chunks]
+    assert np.array_equal(
+        np.load(one.index_dir / "current" / "vectors.npy"), np.load(two.index_dir / "current" / "vectors.npy")
+    )
+    assert np.array_equal(a.sentences.vectors, b.sentences.vectors)
+
+
 def test_no_readable_documents_is_a_clear_error(tmp_path, settings, embedder):
     folder = tmp_path / "seeds"
     folder.mkdir()

