@@ -276,6 +276,7 @@ class Analysis:
     exact_day: bool = False  # the date asked is a month or day ("几月几日"), not only a year
     period: str = ""  # "年" for 每年, "月" for 每月 ...: a figure asked per period must be given per period
     event: str = ""  # the verb whose date is asked ("什么时候建成通车" -> 通车): the date must be of that event
+    event_forms: tuple[str, ...] = ()  # ... and the other verbs of that event (set by the preparer)
     per_unit: bool = False  # a sum per recipient or a cap is asked (_PER_UNIT_ASKED)
     thresholds: frozenset[str] = frozenset()  # figures set as a bar ("超500亿元"): the answer must name that tier
     counted: tuple[str, ...] = ()  # what a count asked counts ("多少个研究中心" -> 中心), with the documents'
@@ -303,8 +304,23 @@ class Analysis:
 # planned; "覆盖到哪一年" asks for the end of a span.
 _NOT_EVENTS = frozenset(
     "进行 开展 提出 计划 打算 预计 要求 需要 可以 能够 没有 成为 实现 达到 正式 开始 继续 进一步 "
-    "覆盖 涵盖 包括 包含 持续 延续 截至 直到 起来 出来 下来 上来 过来 进来 开始".split()
+    "覆盖 涵盖 包括 包含 持续 延续 截至 直到 起来 出来 下来 上来 过来 进来 开始 定为 定在 确定 设定 定下".split()
 )
+# Verbs that name one event in several words: a date of "公布" answers "什么时候发布".
+_EVENT_FAMILIES = (
+    frozenset("发布 公布 印发 出台 推出 颁布 下发 公开 发表 发出".split()),
+    frozenset("成立 设立 组建 建立 挂牌 创立 创办".split()),
+    frozenset("上调 提高 增加 提升 调高 上涨 增至".split()),
+    frozenset("下调 降低 减少 调低 下降".split()),
+    frozenset("举办 举行 召开 开幕".split()),
+    frozenset("建成 完成 竣工 落成 启用 投入使用 投入运营 开通 通车".split()),
+    frozenset("启动 开始 实施 施行 推行 开展 推出".split()),
+)
+
+
+def event_forms(event: str) -> tuple[str, ...]:
+    """The event's verb and the other verbs that name the same event (general Chinese, not a collection's)."""
+    return tuple(dict.fromkeys([event, *(w for f in _EVENT_FAMILIES if event in f for w in sorted(f))]))
 
 
 def _event(text: str) -> str:

@@ -76,7 +76,7 @@ class DetailCheck:
     """The question's detail checks, compiled once per question (:meth:`of`)."""
 
     analysis: Analysis
-    event: str  # the asked event's verb, normalised
+    events: tuple[str, ...]  # the asked event's verb and its other words, normalised
     attribute: re.Pattern[str] | None
     period: re.Pattern[str] | None
     min_meaning: float  # a sentence this close in meaning may name the event in other words
@@ -90,8 +90,8 @@ class DetailCheck:
             if (p and analysis.kind in (AskKind.AMOUNT, AskKind.COUNT, AskKind.NUMBER))
             else None
         )
-        event = normalize_for_match(analysis.event) if analysis.event else ""
-        return cls(analysis, event, re.compile(attribute) if attribute else None, period, min_meaning)
+        events = tuple(normalize_for_match(e) for e in (analysis.event_forms or (analysis.event,)) if e)
+        return cls(analysis, events, re.compile(attribute) if attribute else None, period, min_meaning)
 
     def missing(self, sentence: str, sentence_norm: str, paragraph: str, chunk: Chunk, meaning: float) -> bool:
         """The sentence (in its paragraph and passage) lacks the detail the question asks for."""
@@ -100,7 +100,7 @@ class DetailCheck:
             (a.actual and _states_a_plan(sentence, chunk.title, chunk.section_label))
             or (a.measure and not fits_measure(a.measure, sentence))
             or (a.counted and not any(c in sentence_norm for c in a.counted))
-            or (self.event and self.event not in sentence_norm and meaning < self.min_meaning)
+            or (self.events and not any(e in sentence_norm for e in self.events) and meaning < self.min_meaning)
             or (self.period and not self.period.search(sentence))
             or (a.per_unit and not _PER_UNIT.search(sentence))
             or (a.benefit and not _BENEFIT.search(sentence))

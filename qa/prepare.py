@@ -21,6 +21,7 @@ from qa.analyse import (
     AskKind,
     analyse,
     english_counted_noun,
+    event_forms,
     has_question_word,
     leans_on_previous,
     split_parts,
@@ -170,6 +171,10 @@ class QuestionPreparer:
             # A Chinese name the English question writes out ("(专精特新)") is the very thing asked about.
             written = tuple(re.findall(r"[\u4e00-\u9fff]{2,}", part.text))
             analysis = dataclasses.replace(analysis, names=tuple(dict.fromkeys(kept + written)))
+        if analysis.event:
+            # The asked event in other words for it ("公布" for "发布", "增加" for "上调"); not the dictionary's
+            # synonyms, whose "complete" makes 全方位 a 完成.
+            analysis = dataclasses.replace(analysis, event_forms=event_forms(analysis.event))
         if query.language == "en" and not analysis.counted:
             # "How many … bases does X plan to build": the documents' words for "base" name what is counted.
             noun = english_counted_noun(part.text)
