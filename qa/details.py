@@ -50,7 +50,9 @@ _REASON = re.compile(
 )
 # How a document gives a sanction.
 _SANCTION = re.compile(r"罚|处分|追责|问责|追究|退回|退还|收回|追回|取消|撤销|失信|黑名单|惩戒")
-_MONTH = re.compile(r"\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|月底|月初|月中|季度|上旬|中旬|下旬")
+_MONTH = re.compile(
+    r"\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|月底|月初|月中|季度|上旬|中旬|下旬|(?<![\d.])\d{1,2}\s*[·・]\s*\d{1,2}(?![\d.])"
+)
 # Words a document uses for a detail asked by name (its own word first).
 _ATTRIBUTE_WORDS = {
     "条件": "条件|符合|满足|具备",

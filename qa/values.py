@@ -25,9 +25,13 @@ _FIT: dict[AskKind, re.Pattern[str]] = {
     ),
     # (a year, month or day is a date, not the figure asked)
     AskKind.NUMBER: re.compile(rf"\d[\d,.]*(?![\d,.]*\s*[年月日])|[{ZH}]{{1,3}}(?:{MEASURE_WORDS}|元|%|倍)"),
-    AskKind.DATE: re.compile(r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月|年底|年内|年初|上半年|下半年|季度|第[一二三四]季"),
+    # (a day as month·day, "4·26"; a year in Chinese numerals, "二〇三五年")
+    AskKind.DATE: re.compile(
+        r"(?:19|20)\d{2}\s*年|\d{1,2}\s*月|年底|年内|年初|上半年|下半年|季度|第[一二三四]季|"
+        r"(?<![\d.])\d{1,2}\s*[·・]\s*\d{1,2}(?![\d.])|[〇零一二][〇零一二三四五六七八九]{3}\s*年"
+    ),
     AskKind.DURATION: re.compile(
-        rf"{_NUM}\s*(?:个)?\s*(?:年|月|天|日|周|小时)|[{ZH}]+\s*(?:个)?(?:年|月|天)|最长|为期|期限|以内|之内"
+        rf"{_NUM}\s*(?:个)?\s*(?:年|月|天|日|周|小时)|[{ZH}]+\s*(?:个)?(?:年|月|天)|最长|为期|期限|以内|之内|次年|翌年|隔年"
     ),
     AskKind.ORGANISATION: re.compile(
         r"[\u4e00-\u9fffA-Za-z]{1,20}?(?:局|委|办|部|厅|署|司|处|中心|公司|集团|法院|协会|学会|大学|学院|研究院|"
