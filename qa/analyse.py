@@ -187,6 +187,8 @@ QUESTION_WORDS = re.compile(
     r"什么时候|啥时候|何时|如何|怎么样|怎样|怎么|为什么|为何|多久|多长时间|叫什么|叫做|什么|名字|是谁|谁|是否|有没有|"
     r"能不能|可不可以|会不会|管不管|是不是|能否|可否|分别|各自|具体|一下|大概|大约|吗|呢|吧|啊|呀|嘛|啥|咋|"
     rf"{_A_NOT_A}|(?:不|没有?|否)(?=[?？]?$)|"
+    # "这文件里", "该规划中": the document itself, pointed at, is not what the question is about
+    r"(?:这|该|本|此|那)(?:份|个|篇|项)?(?:文件|规划|意见|方案|通知|措施|要点|办法)(?:里|中|上)?|"
     r"[?？。！!，,、；;：:]"
 )
 
@@ -304,7 +306,7 @@ class Analysis:
 # planned; "覆盖到哪一年" asks for the end of a span.
 _NOT_EVENTS = frozenset(
     "进行 开展 提出 计划 打算 预计 要求 需要 可以 能够 没有 成为 实现 达到 正式 开始 继续 进一步 "
-    "覆盖 涵盖 包括 包含 持续 延续 截至 直到 起来 出来 下来 上来 过来 进来 开始 定为 定在 确定 设定 定下".split()
+    "覆盖 涵盖 包括 包含 持续 延续 截至 直到 起来 出来 下来 上来 过来 进来 开始 定为 定在 确定 设定 定下 展望".split()
 )
 # Verbs that name one event in several words: a date of "公布" answers "什么时候发布".
 _EVENT_FAMILIES = (
