@@ -92,7 +92,7 @@ _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
         AskKind.COUNT,
         re.compile(
             rf"(多少|(?<![哪好十百千万])几)\s*(万|亿|千|百)?\s*(?:{MEASURE_WORDS})|数量|数目|"
-            r"\bhow many\b|\bnumber of\b",
+            r"\bhow many\b|(?<!document )(?<!reference )(?<!file )\bnumber of\b",
             re.I,
         ),
     ),
@@ -147,7 +147,7 @@ _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
         re.compile(
             r"叫什么|叫做什么|什么名|名称|名字|姓名|称为|改成了?什么|更名为|文号|"
             r"哪(个|项|一项)(计划|项目|平台|系统|网站|文件|政策|工程|行动|基地|奖|赛事|活动|方案|意见|条例|办法|标准|会议|课程)|"
-            r"\bcalled\b|\bname of\b|\bwhat(?:'s| is) the name\b|"
+            r"\bcalled\b|\bname of\b|\bwhat(?:'s| is) the name\b|\b(?:document|reference|file) number\b|"
             r"\bwhich (programme|program|scheme|plan|platform|project)\b",
             re.I,
         ),
@@ -326,10 +326,12 @@ def event_forms(event: str) -> tuple[str, ...]:
 
 
 def _event(text: str) -> str:
-    """The last two-character-or-longer verb of the question outside its question words."""
+    """The last two-character-or-longer verb of the question outside its question words and quoted names
+    (the 工作 of 《…工作要点》 is no event)."""
     import jieba.posseg as pseg
 
-    verbs = [w for w, f in pseg.cut(strip_question_words(text), HMM=False) if f.startswith("v") and len(w) >= 2]
+    bare = strip_question_words(_QUOTED.sub(" ", text))
+    verbs = [w for w, f in pseg.cut(bare, HMM=False) if f.startswith("v") and len(w) >= 2]
     verbs = [v for v in verbs if v not in _NOT_EVENTS]
     return verbs[-1] if verbs else ""
 

@@ -47,7 +47,9 @@ _FIT: dict[AskKind, re.Pattern[str]] = {
 # A name: something quoted, a Latin-letter name, or a named programme, body or place.
 _NAMED = re.compile(
     r"[「《“\"『【][^」》”\"』】]{2,40}[」》”\"』】]|[A-Za-z][A-Za-z0-9@&\-.+]{2,}|"
-    r"[\u4e00-\u9fff（）()]{2,20}(?:计划|项目|平台|工程|行动|基地|中心|网|系统|大会|会议|奖|赛|园|馆|室|站|库|联盟)"
+    r"[\u4e00-\u9fff（）()]{2,20}(?:计划|项目|平台|工程|行动|基地|中心|网|系统|大会|会议|奖|赛|园|馆|室|站|库|联盟)|"
+    # an official document's number: 国办发〔2020〕1号
+    r"[\u4e00-\u9fff]{1,10}[〔\[［(（]\s*(?:19|20)\d{2}\s*[〕\]］)）]\s*\d+\s*号"
 )
 _FIT[AskKind.NAME] = re.compile(f"{_NAMED.pattern}|{_FIT[AskKind.ORGANISATION].pattern}")
 
