@@ -9,6 +9,7 @@ first question that needs them.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 import threading
 from collections.abc import Iterable, Sequence
@@ -38,6 +39,9 @@ from qa.tuning import Tuning
 from qa.types import Turn
 
 _MONEY_WORDS = re.compile(r"钱|补贴|津贴|补助|资助|奖励|奖金|经费|资金|费用|拨款|多少钱")
+# Two English questions in one: "How many labs are running, and how much did the government commit?"
+_EN_PART_BREAK = re.compile(r"(?:[,;]\s*|\s+)and\s+(?=(?:how|what|which|when|where|who|whom|why)\b)", re.I)
+_EN_POINTS_BACK = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|the same)\b", re.I)
 _UNIT_SUFFIX = re.compile(r"(省|市|区|县|镇|乡|州|街道)$")
 
 
@@ -239,7 +243,12 @@ class QuestionPreparer:
             # Places reach English questions through the dictionary and their pinyin ("Dongli").
             terms = " ".join(t for g in self.english().groups(resolved.text) for t in g if t in self.gazetteer.places)
             docs = self.gazetteer.scope(terms).docs if terms else frozenset()
-            return [Part(resolved.text, docs, resolved.context, bool(resolved.context))]
+            pieces = [p for p in _EN_PART_BREAK.split(resolved.text) if p.strip()][: self.tuning.max_parts]
+            parts = [Part(pieces[0], docs, resolved.context, bool(resolved.context))]
+            for before, piece in itertools.pairwise(pieces):
+                # "…, and how much did it cost?": a later question leans on the one before through a pronoun.
+                parts.append(Part(piece, docs, before if _EN_POINTS_BACK.search(piece) else ""))
+            return parts
         pieces = split_parts(resolved.text, self.tuning.max_parts)
         whole = self.gazetteer.scope(f"{resolved.context} {resolved.text}")
         single_scope = len({m.docs for m in whole.mentions}) == 1

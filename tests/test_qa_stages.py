@@ -654,3 +654,14 @@ def test_a_unit_above_a_documents_own_place_named_alone_is_not_covered():
     assert "江苏省" not in g.scope("江苏省苏州市对引进的博士给多少补助？").unknown_places
     assert not g.scope("苏州对引进的博士给多少补助？").unknown_places
     assert g.scope("江苏省南通市对引进的博士给多少补助？").unknown_places == ("南通市",)
+
+
+def test_two_english_questions_in_one_become_two_parts():
+    from qa.prepare import _EN_PART_BREAK
+
+    text = "How many labs are running, and how much did the government commit to them?"
+    assert [p.strip() for p in _EN_PART_BREAK.split(text)] == [
+        "How many labs are running",
+        "how much did the government commit to them?",
+    ]
+    assert len(_EN_PART_BREAK.split("What are the aims and targets of the plan?")) == 1
