@@ -66,6 +66,7 @@ _ATTRIBUTE_WORDS = {
     # The standard of an award or subsidy is its rate or amount.
     "标准": r"标准|\d[\d,.]*\s*(?:%|万?元)",
     "负责人": "负责人|负责",
+    "费用": "费用|经费|租金|成本|开支|支出",
     # Contact details as documents write them.
     "地址": r"地址|位于|[路街道]\s*\d+\s*号",
     "电话": r"电话|热线|\d{3,4}-\d{7,8}|\d{8}",
