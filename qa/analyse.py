@@ -307,7 +307,8 @@ class Analysis:
 # planned; "覆盖到哪一年" asks for the end of a span.
 _NOT_EVENTS = frozenset(
     "进行 开展 提出 计划 打算 预计 要求 需要 可以 能够 没有 成为 实现 达到 正式 开始 继续 进一步 "
-    "覆盖 涵盖 包括 包含 持续 延续 截至 直到 起来 出来 下来 上来 过来 进来 开始 定为 定在 确定 设定 定下 展望".split()
+    "覆盖 涵盖 包括 包含 持续 延续 截至 直到 起来 出来 下来 上来 过来 进来 开始 "
+    "定为 定在 确定 设定 定下 展望 做到".split()
 )
 # Verbs that name one event in several words: a date of "公布" answers "什么时候发布".
 _EVENT_FAMILIES = (

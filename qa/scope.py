@@ -116,7 +116,10 @@ class Gazetteer:
         if word not in self.higher:
             return False
         after = [*self.places, *named]
-        return any(not any(text.startswith(a, m.end()) for a in after) for m in re.finditer(word, text))
+        return any(
+            not any(text.startswith(a, m.end()) for a in after) and not _names_a_thing(text[m.end() : m.end() + 8])
+            for m in re.finditer(word, text)
+        )
 
     def split_by_document(self, text: str) -> list[tuple[str, frozenset[str]]]:
         """ "信阳和中山在人才引进方面分别有什么政策？" -> one question per named place, each with its documents.
@@ -139,6 +142,14 @@ class Gazetteer:
         if _EACH.search(text):
             return [(text, g.docs) for g in groups]
         return [(text, frozenset())]
+
+
+def _names_a_thing(following: str) -> bool:
+    """A place name followed by a noun is part of a name ("河南数据要素综合试验区"), not an actor of its own."""
+    import jieba.posseg as pseg
+
+    first = next(iter(pseg.cut(following, HMM=False)), None)
+    return first is not None and first.flag.startswith("n") and len(first.word) >= 2
 
 
 def _place_names(region: str) -> set[str]:

@@ -654,6 +654,7 @@ def test_a_unit_above_a_documents_own_place_named_alone_is_not_covered():
     assert "江苏省" not in g.scope("江苏省苏州市对引进的博士给多少补助？").unknown_places
     assert not g.scope("苏州对引进的博士给多少补助？").unknown_places
     assert g.scope("江苏省南通市对引进的博士给多少补助？").unknown_places == ("南通市",)
+    assert "江苏" not in g.scope("苏州要建成江苏数据要素试验区的先行区，什么时候做到？").unknown_places
 
 
 def test_two_english_questions_in_one_become_two_parts():
