@@ -666,3 +666,8 @@ def test_two_english_questions_in_one_become_two_parts():
         "how much did the government commit to them?",
     ]
     assert len(_EN_PART_BREAK.split("What are the aims and targets of the plan?")) == 1
+
+
+@pytest.mark.parametrize("question", ["每个名额申请要交多少申请费？", "这个课程要交多少学费？"])
+def test_a_fee_asked_is_an_amount(question):
+    assert ask_kind(question) is AskKind.AMOUNT
