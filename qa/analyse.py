@@ -227,6 +227,8 @@ _SANCTION_ASKED = re.compile(
     r"处罚|惩罚|罚款|罚多少|追责|问责|追究|退回|退还|收回|追回|取消资格|黑名单|\bpenalt|\bsanction|\bpunish|\brepay",
     re.I,
 )
+# A total asked ("一共有多少家", "总共", "总数"): a count of some of them ("当中包括七家") does not answer.
+_TOTAL_ASKED = re.compile(r"一共|总共|共有|总数|合计|总计|全部|\bin total\b|\baltogether\b", re.I)
 # Money given to people or firms, asked for by the word a citizen uses ("有没有种植补贴", "能报销吗").
 _BENEFIT_ASKED = re.compile(
     # (a mechanism or system of rewards is a topic, not money asked for: "奖励机制支持哪三个“首”")
@@ -274,6 +276,7 @@ class Analysis:
     actual: bool = False  # what has happened ("实际引进了多少"), not a target: a plan's figure does not answer
     reason: bool = False  # why something is so is asked: the sentence must give a reason or purpose
     sanction: bool = False  # what follows a breach is asked: the sentence must name a sanction
+    total: bool = False  # a total count is asked: a part of the whole ("其中…7家") does not answer
     benefit: str = ""  # the money asked about ("有没有购车补贴" -> 补贴): a sentence that gives none does not answer
     attribute: str = ""  # a detail of a scheme asked for by name (申请条件, 所需材料, 评选标准): it must be there
     exact_day: bool = False  # the date asked is a month or day ("几月几日"), not only a year
@@ -456,6 +459,7 @@ def analyse(text: str) -> Analysis:
         actual=bool(_ACTUAL.search(text)),
         reason=bool(_REASON_ASKED.search(text)),
         sanction=bool(_SANCTION_ASKED.search(text)),
+        total=kind is AskKind.COUNT and bool(_TOTAL_ASKED.search(text)),
         benefit=m.group(0) if (m := _BENEFIT_ASKED.search(text)) else "",
         measure=(
             m.group(1)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from index.chunking import Chunk
 from index.textnorm import normalize_for_match
-from qa.analyse import Analysis, AskKind
+from qa.analyse import MEASURE_WORDS, Analysis, AskKind
 from qa.values import fits_measure
 
 # A target or plan, not what has happened: "到2017年…引进100名" does not say how many were actually brought in.
@@ -48,6 +48,21 @@ _REASON = re.compile(
     # a policy's purpose as the clause after its measure: "探索建立…机制，降低…成本"
     r"[，,](?:降低|提高|提升|促进|推动|增强|减少|扩大|保障|确保|助力|带动|满足|释放|缓解|改善|激发|激励)"
 )
+# A count of some of a group ("社群当中包括七家", "其中5个"), with no total beside it (共, 累计, 总数).
+_PART_COUNT = re.compile(
+    rf"(?:包括|其中|当中|中有)[^，,。；;]{{0,6}}?[\d一二三四五六七八九十两]+\s*(?:{MEASURE_WORDS})"
+)
+_ANY_COUNT = re.compile(rf"[\d一二三四五六七八九十两][\d\s,]*\s*(?:{MEASURE_WORDS})")
+_TOTAL = re.compile(r"共|总|累计|合计|全部")
+
+
+def _only_a_part(sentence: str) -> bool:
+    """The sentence counts only some of a group: its first count follows 包括/其中/当中, and no total is given."""
+    part = _PART_COUNT.search(sentence)
+    first = _ANY_COUNT.search(sentence)
+    return bool(part and first and first.start() >= part.start() and not _TOTAL.search(sentence))
+
+
 # How a document gives a sanction.
 _SANCTION = re.compile(r"罚|处分|追责|问责|追究|退回|退还|收回|追回|取消|撤销|失信|黑名单|惩戒")
 _MONTH = re.compile(
@@ -111,4 +126,5 @@ class DetailCheck:
             or (a.sanction and not _SANCTION.search(paragraph))
             or (self.attribute and not self.attribute.search(paragraph))
             or (a.exact_day and not _MONTH.search(sentence))
+            or (a.total and _only_a_part(sentence))
         )

@@ -671,3 +671,12 @@ def test_two_english_questions_in_one_become_two_parts():
 @pytest.mark.parametrize("question", ["每个名额申请要交多少申请费？", "这个课程要交多少学费？"])
 def test_a_fee_asked_is_an_amount(question):
     assert ask_kind(question) is AskKind.AMOUNT
+
+
+def test_a_total_asked_is_not_answered_by_a_count_of_some():
+    from qa.details import _only_a_part
+
+    assert analyse("园区一共有多少家上市公司？").total
+    assert _only_a_part("园区汇聚超过300家科技企业，当中包括五家上市公司。")
+    assert not _only_a_part("基金已批出6 000个项目，当中500个为研发项目。")  # the total comes first
+    assert not _only_a_part("园区共有上市公司五家。")
