@@ -55,9 +55,9 @@ _FIT[AskKind.NAME] = re.compile(f"{_NAMED.pattern}|{_FIT[AskKind.ORGANISATION].p
 
 
 # A kind of body whose names end in a word of its own: asked "哪家公司", a government office is no answer.
+# (Not 企业: an enterprise is often named by its brand alone, "中国移动".)
 _NAMED_KINDS = {
     "公司": "公司|集团|企业",
-    "企业": "公司|集团|企业|厂",
     "集团": "集团|公司",
     "银行": "银行",
     "医院": "医院",
@@ -66,7 +66,19 @@ _NAMED_KINDS = {
     "学院": "学院|大学",
     "学校": "学校|学院|大学|中学|小学",
 }
-_KIND_ASKED = re.compile(rf"哪(?:一|几)?[家所间个]?({'|'.join(_NAMED_KINDS)})")
+_KIND_ASKED = re.compile(rf"哪(?:一|几)?[家所间个]?[\u4e00-\u9fff]{{0,2}}?({'|'.join(_NAMED_KINDS)})")
+
+
+def _a_proper_name(value: str, kind: str) -> bool:
+    """The body is named, not only described: "中国民航大学" is a name, "国内外一流商学院" a kind of body
+    (jieba tags a place, a person, an organisation or a foreign word in it, besides the kind word itself)."""
+    import jieba.posseg as pseg
+
+    kind_word = re.compile(rf"^[\u4e00-\u9fff]?(?:{_NAMED_KINDS[kind]})$")
+    return any(
+        f.startswith(("nr", "ns", "nt", "nz", "eng", "j")) and not kind_word.match(w)
+        for w, f in pseg.cut(value, HMM=False)
+    )
 
 
 def _named_in(value: str, asked: str) -> bool:
@@ -173,8 +185,10 @@ def fits(kind: AskKind, text: str, stated: frozenset[str], question: str = "") -
     kind_asked = _KIND_ASKED.search(asked) if kind is AskKind.ORGANISATION else None
     for m in pattern.finditer(text):
         value = re.sub(r"[\s,]", "", m.group(0))
-        if kind_asked and not re.search(rf"(?:{_NAMED_KINDS[kind_asked.group(1)]})$", value):
-            continue
+        if kind_asked:
+            asked_kind = kind_asked.group(1)
+            if not (re.search(rf"(?:{_NAMED_KINDS[asked_kind]})$", value) and _a_proper_name(value, asked_kind)):
+                continue
         if kind in (AskKind.PLACE, AskKind.ORGANISATION, AskKind.NAME) and asked and _named_in(value, asked):
             continue
         if kind in (AskKind.AMOUNT, AskKind.COUNT, AskKind.NUMBER, AskKind.PERCENT) and value in stated:

@@ -680,3 +680,10 @@ def test_a_total_asked_is_not_answered_by_a_count_of_some():
     assert _only_a_part("园区培育科技企业，当中包括五家上市公司。")
     assert not _only_a_part("基金已批出6 000个项目，当中500个为研发项目。")  # the total comes first
     assert not _only_a_part("园区共有上市公司五家。")
+
+
+def test_a_body_asked_by_kind_must_be_named_not_described():
+    question = "这个计划是跟哪所商学院合作的？"
+    assert ask_kind(question) is AskKind.ORGANISATION
+    assert not fits(AskKind.ORGANISATION, "加强与国内外一流商学院合作", frozenset(), question)
+    assert fits(AskKind.ORGANISATION, "与南江大学商学院合作开设课程", frozenset(), question)
