@@ -31,7 +31,7 @@ from qa.analyse import (
 )
 from qa.followup import Resolved, resolve
 from qa.query import Query
-from qa.scope import Gazetteer
+from qa.scope import UNIT_SUFFIX, Gazetteer
 from qa.synonyms import Synonyms
 from qa.terms import GROUP_SEP, content_words, entity_words, group_weights, pos_weights, term_weights
 from qa.translate import EnglishToChinese, english_places, romanised
@@ -42,7 +42,6 @@ _MONEY_WORDS = re.compile(r"钱|补贴|津贴|补助|资助|奖励|奖金|经费
 # Two English questions in one: "How many labs are running, and how much did the government commit?"
 _EN_PART_BREAK = re.compile(r"(?:[,;]\s*|\s+)and\s+(?=(?:how|what|which|when|where|who|whom|why)\b)", re.I)
 _EN_POINTS_BACK = re.compile(r"\b(?:it|its|they|them|their|this|that|these|those|the same)\b", re.I)
-_UNIT_SUFFIX = re.compile(r"(省|市|区|县|镇|乡|州|街道)$")
 
 
 @dataclass(frozen=True)
@@ -208,7 +207,7 @@ class QuestionPreparer:
         if unknown:
             # The place must be named where the answer is (judge.naming); what the answer is about is the rest.
             # A place the documents do mention (a county of a city's plan) is also what the answer is about.
-            unmentioned = [p for p in unknown if p not in self.idf and _UNIT_SUFFIX.sub("", p) not in self.idf]
+            unmentioned = [p for p in unknown if p not in self.idf and UNIT_SUFFIX.sub("", p) not in self.idf]
 
             def names_unknown(key: str) -> bool:
                 return any(a in p or p in a for p in unmentioned for a in key.split(GROUP_SEP))

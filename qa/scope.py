@@ -18,7 +18,7 @@ from qa.terms import place_words
 
 # Administrative units, general to Chinese: 广东省中山市 -> 广东省, 中山市.
 _UNIT = re.compile(r"[\u4e00-\u9fff]+?(?:特别行政区|自治区|自治州|省|市|区|县|州|盟|旗|镇|乡|街道)")
-_UNIT_SUFFIX = re.compile(r"(特别行政区|自治区|自治州|省|市|区|县|州|盟|旗|镇|乡|街道)$")
+UNIT_SUFFIX = re.compile(r"(特别行政区|自治区|自治州|省|市|区|县|州|盟|旗|镇|乡|街道)$")
 # Offices inside a body add nothing to which body it is: 教育部办公厅 -> 教育部, 中山市人民政府 -> 中山市.
 _OFFICE_SUFFIX = re.compile(r"(人民政府办公厅|人民政府办公室|人民政府|政府办公厅|政府办公室|政府|办公厅|办公室)$")
 _NATIONWIDE = {"全国", "中国", "中华人民共和国", "国家"}
@@ -63,7 +63,7 @@ class Gazetteer:
                 names |= _place_names(region)
                 covered[_shortest_unit(region)] = None
                 for unit in _UNIT.findall(region)[:-1]:
-                    g.higher |= {unit} | ({b} if len(b := _UNIT_SUFFIX.sub("", unit)) >= 2 else set())
+                    g.higher |= {unit} | ({b} if len(b := UNIT_SUFFIX.sub("", unit)) >= 2 else set())
             issuer = _OFFICE_SUFFIX.sub("", meta.issuer.strip())
             if issuer and issuer not in _NATIONWIDE:
                 names.add(issuer)
@@ -97,7 +97,7 @@ class Gazetteer:
         ]
 
     def is_known_place(self, word: str) -> bool:
-        bare = _UNIT_SUFFIX.sub("", word)
+        bare = UNIT_SUFFIX.sub("", word)
         return any(word in a or a in word or (len(bare) >= 2 and bare in a) for a in self.aliases)
 
     def scope(self, text: str) -> Scope:
@@ -159,7 +159,7 @@ def _place_names(region: str) -> set[str]:
     units = _UNIT.findall(region)
     unit = units[-1] if units else region
     names.add(unit)
-    bare = _UNIT_SUFFIX.sub("", unit)
+    bare = UNIT_SUFFIX.sub("", unit)
     if len(bare) >= 2:
         names.add(bare)
     return names

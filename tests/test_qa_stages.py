@@ -155,6 +155,11 @@ def _hit(text: str = PASSAGE, row: int = 0, doc: str = "a.txt", section: tuple[s
     return Hit(chunk=chunk, row=row, score=1.0, rank=row + 1)
 
 
+def _verdict(analysis, hits: list[Hit], weights: dict[str, float]) -> Verdict:
+    """The judge's verdict on ``hits`` for an analysed question with these content-word weights."""
+    return judge(analysis, gather(analysis, hits, weights, DEFAULT_TUNING), hits, DEFAULT_TUNING).verdict
+
+
 def _evidence(question: str, hits: list[Hit]):
     analysis = analyse(question)
     idf = {w: 3.0 for w in content_words(PASSAGE + question)}
@@ -511,12 +516,9 @@ def test_a_sum_per_recipient_is_not_answered_by_a_budget_total():
     assert asked.per_unit and not analyse("区里一年给研发机构多少钱？").per_unit
     weights = {"新型": 2.0, "研发机构": 3.0}
     budget = [_hit("区财政设立新型研发机构专项资金，每年3000万元。")]
-    assert (
-        judge(asked, gather(asked, budget, weights, DEFAULT_TUNING), budget, DEFAULT_TUNING).verdict
-        is not Verdict.ANSWER
-    )
+    assert _verdict(asked, budget, weights) is not Verdict.ANSWER
     cap = [_hit("对新型研发机构给予资助，每家最高500万元。")]
-    assert judge(asked, gather(asked, cap, weights, DEFAULT_TUNING), cap, DEFAULT_TUNING).verdict is Verdict.ANSWER
+    assert _verdict(asked, cap, weights) is Verdict.ANSWER
 
 
 def test_a_sections_years_place_its_sentences_before_the_titles():
@@ -566,7 +568,7 @@ def test_an_outcome_asked_is_not_answered_by_a_target_or_a_plans_task():
     judgement = judge(asked, gather(asked, [_hit()], weights, DEFAULT_TUNING), [_hit()], DEFAULT_TUNING)
     assert judgement.verdict is Verdict.NOT_DETAILED
     done = [_hit("截至2020年底，全市研发投入占生产总值比重已达2.9%。", section=("一、发展回顾",))]
-    assert judge(asked, gather(asked, done, weights, DEFAULT_TUNING), done, DEFAULT_TUNING).verdict is Verdict.ANSWER
+    assert _verdict(asked, done, weights) is Verdict.ANSWER
 
 
 def test_money_asked_for_needs_a_sentence_that_gives_money():
@@ -574,13 +576,9 @@ def test_money_asked_for_needs_a_sentence_that_gives_money():
     assert asked.benefit == "补贴" and asked.needs_value
     weights = {"果树": 3.0, "种植": 2.0, "补贴": 1.0}
     brand = [_hit("打响本地果树品牌，扩大果树种植规模，销售收入超10亿元。")]
-    assert judge(asked, gather(asked, brand, weights, DEFAULT_TUNING), brand, DEFAULT_TUNING).verdict is not (
-        Verdict.ANSWER
-    )
+    assert _verdict(asked, brand, weights) is not Verdict.ANSWER
     subsidy = [_hit("对果树种植户按每亩300元给予补助。")]
-    assert judge(asked, gather(asked, subsidy, weights, DEFAULT_TUNING), subsidy, DEFAULT_TUNING).verdict is (
-        Verdict.ANSWER
-    )
+    assert _verdict(asked, subsidy, weights) is Verdict.ANSWER
 
 
 def test_which_company_is_not_answered_by_a_government_office():
@@ -613,9 +611,7 @@ def test_a_figure_asked_is_not_a_date_and_is_in_the_unit_asked():
     assert asked.measure == "PFLOPS"
     weights = {"超算中心": 3.0, "算力": 2.0}
     busy = [_hit("超算中心共有服务器1200台，算力需求持续增长。")]
-    assert judge(asked, gather(asked, busy, weights, DEFAULT_TUNING), busy, DEFAULT_TUNING).verdict is not (
-        Verdict.ANSWER
-    )
+    assert _verdict(asked, busy, weights) is not Verdict.ANSWER
     # "七十好几" is seventy-odd, not a question; a deadline is a day, not a year.
     assert ask_kind("我爸七十好几了，有没有教老人用手机的课？") is not AskKind.NUMBER
     assert analyse("What is the application deadline for the scheme?").exact_day
@@ -626,11 +622,9 @@ def test_a_reason_asked_needs_a_sentence_that_gives_one():
     assert asked.reason and asked.needs_value
     weights = {"创业补贴": 3.0, "每人": 1.0}
     bare = [_hit("对首次创业的高校毕业生给予创业补贴，每人5000元。")]
-    assert judge(asked, gather(asked, bare, weights, DEFAULT_TUNING), bare, DEFAULT_TUNING).verdict is not (
-        Verdict.ANSWER
-    )
+    assert _verdict(asked, bare, weights) is not Verdict.ANSWER
     why = [_hit("为鼓励高校毕业生返乡创业，对首次创业的给予创业补贴，每人5000元。")]
-    assert judge(asked, gather(asked, why, weights, DEFAULT_TUNING), why, DEFAULT_TUNING).verdict is Verdict.ANSWER
+    assert _verdict(asked, why, weights) is Verdict.ANSWER
 
 
 def test_a_sanction_asked_needs_a_sentence_that_names_one():
@@ -638,13 +632,9 @@ def test_a_sanction_asked_needs_a_sentence_that_names_one():
     assert asked.sanction
     weights = {"创业补贴": 3.0, "创业": 1.0}
     grant = [_hit("对首次创业的高校毕业生给予创业补贴，每人5000元。")]
-    assert judge(asked, gather(asked, grant, weights, DEFAULT_TUNING), grant, DEFAULT_TUNING).verdict is not (
-        Verdict.ANSWER
-    )
+    assert _verdict(asked, grant, weights) is not Verdict.ANSWER
     clawback = [_hit("以虚假材料骗取创业补贴的，追回已发放的创业补贴。")]
-    assert judge(asked, gather(asked, clawback, weights, DEFAULT_TUNING), clawback, DEFAULT_TUNING).verdict is (
-        Verdict.ANSWER
-    )
+    assert _verdict(asked, clawback, weights) is Verdict.ANSWER
 
 
 def test_a_unit_above_a_documents_own_place_named_alone_is_not_covered():
