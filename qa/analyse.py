@@ -6,6 +6,7 @@ units, year and ordinal forms. Nothing here knows the words of any particular do
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -419,8 +420,15 @@ def counted_noun(text: str) -> str:
     if not m:
         return ""
     phrase = re.split(r"[\s，,。？?！!；;：:、（）()“”「」]|呢|吗|啊|呀|了", text[m.end() :])[0]
-    nouns = [w for w, flag in pseg.cut(phrase, HMM=False) if flag.startswith("n") and len(w) >= 2]
-    return nouns[-1] if nouns and phrase.endswith(nouns[-1]) else ""
+    words = [(p.word, p.flag) for p in pseg.cut(phrase, HMM=False)]
+    nouns = [w for w, flag in words if flag.startswith("n") and len(w) >= 2]
+    if nouns and phrase.endswith(nouns[-1]):
+        return nouns[-1]
+    # "多少家企业入驻": the counted noun comes first and the verb of what they do follows it
+    lead = list(itertools.takewhile(lambda wf: wf[1].startswith("n"), words))
+    if lead and len(lead) < len(words) and words[len(lead)][1].startswith("v") and len(lead[-1][0]) >= 2:
+        return lead[-1][0]
+    return ""
 
 
 _HOW_MANY = re.compile(

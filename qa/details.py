@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from index.chunking import Chunk
 from index.textnorm import normalize_for_match
 from qa.analyse import MEASURE_WORDS, Analysis, AskKind
-from qa.values import fits_measure
+from qa.values import ZH, fits_measure
 
 # A target or plan, not what has happened: "到2017年…引进100名" does not say how many were actually brought in.
 _TARGET = re.compile(r"到\s*\d{4}\s*年|目标|力争|计划|预计|将|争取|达到")
@@ -54,6 +54,18 @@ _PART_COUNT = re.compile(
 )
 _ANY_COUNT = re.compile(rf"[\d一二三四五六七八九十两][\d\s,]*\s*(?:{MEASURE_WORDS})")
 _TOTAL = re.compile(r"共|总|累计|合计|全部")
+
+
+def _counts(nouns: tuple[str, ...], sentence: str) -> bool:
+    """A figure of the sentence counts one of ``nouns``: the noun follows the figure ("16个国家重点实验室") or
+    comes just before it ("企业数量达到50家"); a noun elsewhere in the sentence counts nothing."""
+    for noun in nouns:
+        n = re.escape(noun)
+        # after the figure anywhere in its sentence part; before it only a few characters away, and not across
+        # a 的 that makes the noun part of another phrase ("公司负责管理的三个创新园" counts 创新园)
+        if re.search(rf"[\d{ZH}][^。；;]{{0,40}}?{n}|{n}[^。；;：:的]{{0,8}}?[\d{ZH}]", sentence):
+            return True
+    return False
 
 
 def _only_a_part(sentence: str) -> bool:
@@ -117,7 +129,7 @@ class DetailCheck:
         return bool(
             (a.actual and _states_a_plan(sentence, chunk.title, chunk.section_label))
             or (a.measure and not fits_measure(a.measure, sentence))
-            or (a.counted and not any(c in sentence_norm for c in a.counted))
+            or (a.counted and not _counts(a.counted, sentence_norm))
             or (self.events and not any(e in sentence_norm for e in self.events) and meaning < self.min_meaning)
             or (self.period and not self.period.search(sentence))
             or (a.per_unit and not _PER_UNIT.search(sentence))
