@@ -223,6 +223,27 @@ _ACTUAL = re.compile(
     re.I,
 )
 # A reason asked ("为什么定在…", "why"): a sentence that only states the measure does not give it.
+# What a term stands for or which things it groups: "是指哪些", "什么意思", "包括哪些", "分别是什么" ("哪两家企业"
+# asks for companies, not for what the quoted term before it holds).
+_MEMBERS_ASKED = re.compile(
+    r"指(?:的)?(?:是)?(?:哪|什么|啥)|什么意思|啥意思|(?:包括|包含|涵盖)(?:了)?哪|分别(?:是|指|叫)(?:哪|什么|啥)|"
+    r"\bwhat (?:do|does|did) .{2,40}? (?:stand for|mean|refer to)\b|"
+    r"\bwhat (?:are|were) the (?:two|three|four|five|six|seven|eight|nine|ten)\b",
+    re.I,
+)
+# "除了X，另外/其他/其余…是哪些": the rest of a group that has X in it.
+_REST_ASKED = re.compile(r"除了?([^，,。？?、]{2,20}?)(?:以外|之外|外)?[，,]?(?:另外|其他|其余|剩下|别的)[^？?]*?(?:哪|什么|啥)")
+
+
+def members_asked(text: str, names: tuple[str, ...]) -> str:
+    """The quoted term whose members or meaning the question asks, the one nearest before the asking words."""
+    m = _MEMBERS_ASKED.search(text)
+    if not m or not names:
+        return ""
+    before = [n for n in names if 0 <= text.find(n) < m.start()]
+    return max(before, key=text.rfind) if before else ""
+
+
 _REASON_ASKED = re.compile(r"为什么|为何|为啥|干嘛|什么原因|原因是|理由|\bwhy\b|\breason", re.I)
 # What follows a breach ("会受到什么处罚", "要退回补助吗"): a sentence without a sanction does not say.
 _SANCTION_ASKED = re.compile(
@@ -287,6 +308,8 @@ class Analysis:
     event_forms: tuple[str, ...] = ()  # ... and the other verbs of that event (set by the preparer)
     per_unit: bool = False  # a sum per recipient or a cap is asked (_PER_UNIT_ASKED)
     thresholds: frozenset[str] = frozenset()  # figures set as a bar ("超500亿元"): the answer must name that tier
+    members: str = ""  # a term whose members or meaning are asked ("“三个课堂”具体指哪三个"): naming it is no answer
+    rest_of: str = ""  # "除了教育部，另外七个部门是哪些": the others of a group, of which this one is named
     counted: tuple[str, ...] = ()  # what a count asked counts ("多少个研究中心" -> 中心), with the documents'
     # synonyms for it (set by the pipeline): a count of something else does not answer
 
@@ -301,6 +324,7 @@ class Analysis:
             or bool(self.benefit)
             or self.reason
             or self.sanction
+            or bool(self.members or self.rest_of)
         )
 
     @property
@@ -453,6 +477,7 @@ def english_counted_noun(text: str) -> str:
 
 def analyse(text: str) -> Analysis:
     kind = ask_kind(text)
+    names = tuple(dict.fromkeys(m.group(1).strip() for m in _QUOTED.finditer(text)))
     return Analysis(
         text=text,
         kind=kind,
@@ -460,7 +485,7 @@ def analyse(text: str) -> Analysis:
         years=years_in(text),
         ordinals=ordinals_in(text),
         stated_values=values_in(text),
-        names=tuple(dict.fromkeys(m.group(1).strip() for m in _QUOTED.finditer(text))),
+        names=names,
         event=_event(text) if kind in (AskKind.DATE, AskKind.DURATION) else "",
         period=m.group(1) if (m := _PERIOD.search(text)) else "",
         attribute=(a.group(1) or a.group(2)) if (a := _ATTRIBUTE.search(text)) else "",
@@ -478,6 +503,8 @@ def analyse(text: str) -> Analysis:
         per_unit=kind is AskKind.AMOUNT and bool(_PER_UNIT_ASKED.search(text)),
         thresholds=frozenset(re.sub(r"[\s,]", "", m.group(1) or m.group(2)) for m in _THRESHOLD.finditer(text)),
         counted=(c,) if kind is AskKind.COUNT and (c := counted_noun(text)) else (),
+        members=members_asked(text, names),
+        rest_of=r.group(1) if (r := _REST_ASKED.search(text)) else "",
         focus=strip_question_words(text),
     )
 

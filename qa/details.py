@@ -68,6 +68,33 @@ def _counts(nouns: tuple[str, ...], sentence: str) -> bool:
     return False
 
 
+# What follows a term that says what it is or holds: "“三个课堂”（专递课堂、…）", "“两区”指…", "即", "包括".
+_DEFINITION_AFTER = re.compile(
+    r"^[”」\"』》]?\s*(?:[（(：:]|[，,]?(?:即|是指|指的?是|指(?![导出挥标南引数定])|包括|包含|涵盖|分别|主要(?:是|有|包括)))"
+)
+# ... or later in its run: "《…蓝图2.0》，提出超过130项措施，涵盖「智慧出行」、…".
+_LISTED_LATER = re.compile(r"包括|包含|涵盖|分别(?:是|为)|[：:]")
+# A list that runs up to the term: "模式创新、组织创新、人才创新等“1+7”创新工程".
+_LIST_BEFORE = re.compile(r"、[^、，,。；;等]{1,12}(?:等)?[“\"「]?$")
+
+
+def _defines(term: str, sentence: str, context: str) -> bool:
+    """The sentence says what ``term`` stands for or lists what it holds, rather than naming it in passing ("在
+    “三区三州”实施…", a longer title 《关于加强“三个课堂”应用的指导意见》). Where the sentence lacks the
+    term, its paragraph or heading must have it: what a term holds is said where the term is."""
+    at = [m.start() for m in re.finditer(re.escape(term), sentence)] if term else []
+    for start in at:
+        before = sentence[max(0, start - 24) : start]
+        opened = before.rfind("《")
+        if opened >= 0 and "》" not in before[opened:] and opened < len(before) - 1:
+            continue  # inside a longer title
+        after = sentence[start + len(term) :]
+        run = re.split(r"[。；;]", after, maxsplit=1)[0]
+        if _DEFINITION_AFTER.search(after[:6]) or _LISTED_LATER.search(run) or _LIST_BEFORE.search(before):
+            return True
+    return not at and term in context
+
+
 def _only_a_part(sentence: str) -> bool:
     """The sentence counts only some of a group: its first count follows 包括/其中/当中, and no total is given."""
     part = _PART_COUNT.search(sentence)
@@ -123,6 +150,10 @@ class DetailCheck:
         events = tuple(normalize_for_match(e) for e in (analysis.event_forms or (analysis.event,)) if e)
         return cls(analysis, events, re.compile(attribute) if attribute else None, period, min_meaning)
 
+    @staticmethod
+    def _context(paragraph: str, chunk: Chunk) -> str:
+        return normalize_for_match(f"{chunk.section_label} {paragraph}")
+
     def missing(self, sentence: str, sentence_norm: str, paragraph: str, chunk: Chunk, meaning: float) -> bool:
         """The sentence (in its paragraph and passage) lacks the detail the question asks for."""
         a = self.analysis
@@ -139,4 +170,6 @@ class DetailCheck:
             or (self.attribute and not self.attribute.search(paragraph))
             or (a.exact_day and not _MONTH.search(sentence))
             or (a.total and _only_a_part(sentence))
+            or (a.members and not _defines(normalize_for_match(a.members), sentence_norm, self._context(paragraph, chunk)))
+            or (a.rest_of and normalize_for_match(a.rest_of) + "等" in sentence_norm)
         )

@@ -83,6 +83,10 @@ def refusal_line(
             # "没有说明优秀奖的金额", "没有说明关于超500亿元的内容"
             absent = judgement.best.absent
             label = f"{absent}的{label.removeprefix('具体')}" if analysis.kind.specific else f"关于{absent}的内容"
+        elif analysis.rest_of:
+            label = f"{analysis.rest_of}以外的其他各项"
+        elif analysis.members:
+            label = f"「{analysis.members}」具体指哪些"
         elif analysis.reason:
             label = "原因"
         elif analysis.sanction:
