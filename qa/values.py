@@ -165,11 +165,45 @@ def named_value(kind: AskKind, text: str, question: str) -> str:
     return ""
 
 
+# A place of a kind asked ("设在哪个园区", "建在哪个县区"): a place of that kind must be named.
+_PLACE_KINDS = {
+    "园区": "园区|园|科学城|基地|开发区|新区",
+    "县区": "县|区",
+    "县": "县",
+    "区": "区",
+    "城市": "市",
+    "市": "市",
+    "省": "省",
+    "镇": "镇",
+    "街道": "街道|街|镇",
+}
+_PLACE_KIND_ASKED = re.compile(rf"哪(?:一|几)?[个些座]?({'|'.join(sorted(_PLACE_KINDS, key=len, reverse=True))})")
+_NOT_A_PLACE_NAME = re.compile(r"^(?:全|本|各|该|此|其|城|县|地|社|园|景|片|小|新|老)")
+
+
+def _names_place_of_kind(text: str, kind: str, asked: str) -> bool:
+    """``text`` names a place ending in the asked kind ("罗山县", "元朗创新园"), not one the question names
+    and not a generic one ("全市", "城区")."""
+    for m in re.finditer(rf"([\u4e00-\u9fffA-Za-z]{{1,8}}?)(?:{_PLACE_KINDS[kind]})", text):
+        stem = m.group(1)
+        value = m.group(0)
+        if len(stem) < 2 and _NOT_A_PLACE_NAME.match(stem):
+            continue
+        if _NOT_A_PLACE_NAME.match(value) and len(stem) < 2:
+            continue
+        if asked and normalize_for_match(value) in asked:
+            continue
+        return True
+    return False
+
+
 def fits(kind: AskKind, text: str, stated: frozenset[str], question: str = "") -> bool:
     """Does the text hold a value of the asked kind that the question did not already state? A place, body
     or name the question itself names is not an answer to it ("香港国际创科展在哪个场馆" is not answered by
     "在香港举办")."""
     asked = normalize_for_match(question)
+    if kind is AskKind.PLACE and (place_kind := _PLACE_KIND_ASKED.search(question)):
+        return _names_place_of_kind(text, place_kind.group(1), asked)
     if kind is AskKind.PLACE and _has_place_name(text, asked):
         return True
     if kind in (AskKind.ORGANISATION, AskKind.NAME) and PERSON_ASKED.search(question):
