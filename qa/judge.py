@@ -68,12 +68,15 @@ def judge(
     # (``by_meaning``: always, for questions whose words reach the documents only through a dictionary.)
     lexical_only = analysis.kind.specific and not by_meaning
 
+    # An English question's words reach the documents through a dictionary that gives only some of them.
+    min_focus = tuning.min_focus_en if by_meaning and not analysis.kind.specific else tuning.min_focus
+
     def about(c: Candidate) -> bool:
         if not lexical_only:
             # Meaning alone can carry an everyday question, but some of its words must be there too.
-            return c.relevance >= tuning.min_focus and c.local >= tuning.min_open_shared
+            return c.relevance >= min_focus and c.local >= tuning.min_open_shared
         # A figure asked in everyday words: close in meaning and sharing some of the question's words.
-        return c.local >= tuning.min_focus or (c.meaning >= tuning.min_meaning and c.local >= tuning.min_shared)
+        return c.local >= min_focus or (c.meaning >= tuning.min_meaning and c.local >= tuning.min_shared)
 
     topical = [c for c in candidates if about(c)]
     answering = [c for c in topical if c.qualifier >= 0 and (c.fits or not analysis.needs_value)]

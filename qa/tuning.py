@@ -43,6 +43,7 @@ class Tuning:
     keep_ratio_list: float = 0.55
     # Judge
     min_focus: float = 0.45  # share of the question's content terms the answering sentence and its context hold
+    min_focus_en: float = 0.30  # ... for an English question, whose words reach the documents through a dictionary
     min_meaning: float = 0.65  # ... or this close in meaning (0-1 scale above) when asking for a figure
     min_shared: float = 0.2  # ... with at least this share of the words
     min_open_shared: float = 0.1  # open questions matched by meaning: this share of the words at least
