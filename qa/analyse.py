@@ -206,9 +206,7 @@ _ORDINAL_CLASS = {"届": "届", "次": "届", "期": "届", "轮": "届", "批�
 _QUOTED = re.compile(r"[「《“\"『]([^」》”\"』]{2,40})[」》”\"』]")
 # The details of a scheme people ask for by name; a sentence that names the scheme without the detail does not
 # answer ("申请条件是什么" is not answered by "实施融资补助政策").
-_ATTRIBUTE_NOUNS = (
-    "条件|材料|资料|标准|资格|资质|牌照|流程|程序|手续|步骤|门槛|名单|人选|负责人|组长|地址|位置|电话|网址|费用|价格|主题"
-)
+_ATTRIBUTE_NOUNS = "条件|材料|资料|标准|资格|资质|牌照|流程|程序|手续|步骤|门槛|名单|人选|负责人|组长|地址|位置|电话|网址|费用|价格|主题"
 _ATTRIBUTE = re.compile(
     rf"(?:什么|啥|哪些|哪几[种项类个]?|何种|哪种|哪一?个)[\u4e00-\u9fff]{{0,4}}?({_ATTRIBUTE_NOUNS})|"
     rf"({_ATTRIBUTE_NOUNS})[\u4e00-\u9fff]{{0,3}}?(?:是什么|有哪些|是哪些|包括哪些|有什么|是谁|是多少|怎么|在哪|是哪)"
@@ -235,7 +233,9 @@ _MEMBERS_ASKED = re.compile(
     re.I,
 )
 # "除了X，另外/其他/其余…是哪些": the rest of a group that has X in it.
-_REST_ASKED = re.compile(r"除了?([^，,。？?、]{2,20}?)(?:以外|之外|外)?[，,]?(?:另外|其他|其余|剩下|别的)[^？?]*?(?:哪|什么|啥)")
+_REST_ASKED = re.compile(
+    r"除了?([^，,。？?、]{2,20}?)(?:以外|之外|外)?[，,]?(?:另外|其他|其余|剩下|别的)[^？?]*?(?:哪|什么|啥)"
+)
 
 
 def members_asked(text: str, names: tuple[str, ...]) -> str:
@@ -248,7 +248,9 @@ def members_asked(text: str, names: tuple[str, ...]) -> str:
 
 
 # How to take part in something ("怎么申请入驻", "如何报名", "去哪儿办"): the sentence must say how or where.
-_APPLY_ASKED = re.compile(r"(?:怎么|怎样|如何|咋|去哪儿?|找谁|向谁|在哪儿?)(?:[\u4e00-\u9fff]{0,2})(?:申请|申报|报名|加入|入驻|办理|参加|报)")
+_APPLY_ASKED = re.compile(
+    r"(?:怎么|怎样|如何|咋|去哪儿?|找谁|向谁|在哪儿?)(?:[\u4e00-\u9fff]{0,2})(?:申请|申报|报名|加入|入驻|办理|参加|报)"
+)
 
 
 _REASON_ASKED = re.compile(r"为什么|为何|为啥|干嘛|什么原因|原因是|理由|\bwhy\b|\breason", re.I)
@@ -496,7 +498,9 @@ def analyse(text: str) -> Analysis:
         event=_event(text) if kind in (AskKind.DATE, AskKind.DURATION) else "",
         period=m.group(1) if (m := _PERIOD.search(text)) else "",
         attribute=(
-            (a.group(1) or a.group(2)) if (a := _ATTRIBUTE.search(text)) else ("申请" if _APPLY_ASKED.search(text) else "")
+            (a.group(1) or a.group(2))
+            if (a := _ATTRIBUTE.search(text))
+            else ("申请" if _APPLY_ASKED.search(text) else "")
         ),
         exact_day=kind is AskKind.DATE and bool(_DAY.search(text)),
         actual=bool(_ACTUAL.search(text)),

@@ -70,7 +70,7 @@ def _counts(nouns: tuple[str, ...], sentence: str) -> bool:
 
 # What follows a term that says what it is or holds: "“三个课堂”（专递课堂、…）", "“两区”指…", "即", "包括".
 _DEFINITION_AFTER = re.compile(
-    r"^[”」\"』》]?\s*(?:[（(：:]|[，,]?(?:即|是指|指的?是|指(?![导出挥标南引数定])|包括|包含|涵盖|分别|主要(?:是|有|包括)))"
+    r"^[”」\"』》]?\s*(?:[（(：:]|[，,]?(?:即|是指|指的?是|指(?![导出挥标南引])|包括|包含|涵盖|分别|主要(?:是|有|包括)))"
 )
 # ... or later in its run: "《…蓝图2.0》，提出超过130项措施，涵盖「智慧出行」、…".
 _LISTED_LATER = re.compile(r"包括|包含|涵盖|分别(?:是|为)|[：:]")
@@ -156,9 +156,9 @@ class DetailCheck:
         events = tuple(normalize_for_match(e) for e in (analysis.event_forms or (analysis.event,)) if e)
         return cls(analysis, events, re.compile(attribute) if attribute else None, period, min_meaning)
 
-    @staticmethod
-    def _context(paragraph: str, chunk: Chunk) -> str:
-        return normalize_for_match(f"{chunk.section_label} {paragraph}")
+    def _defines(self, sentence_norm: str, paragraph: str, chunk: Chunk) -> bool:
+        context = normalize_for_match(f"{chunk.section_label} {paragraph}")
+        return _defines(normalize_for_match(self.analysis.members), sentence_norm, context)
 
     def missing(self, sentence: str, sentence_norm: str, paragraph: str, chunk: Chunk, meaning: float) -> bool:
         """The sentence (in its paragraph and passage) lacks the detail the question asks for."""
@@ -176,6 +176,6 @@ class DetailCheck:
             or (self.attribute and not self.attribute.search(paragraph))
             or (a.exact_day and not _MONTH.search(sentence))
             or (a.total and _only_a_part(sentence))
-            or (a.members and not _defines(normalize_for_match(a.members), sentence_norm, self._context(paragraph, chunk)))
+            or (a.members and not self._defines(sentence_norm, paragraph, chunk))
             or (a.rest_of and normalize_for_match(a.rest_of) + "等" in sentence_norm)
         )

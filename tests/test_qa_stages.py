@@ -15,7 +15,7 @@ from index.documents import DocMeta
 from index.modes import FusionMode, RetrievalMode
 from index.sentences import sentence_spans
 from index.settings import Settings
-from qa.analyse import AskKind, analyse, ask_kind, ordinals_in, split_parts, years_in
+from qa.analyse import AskKind, analyse, ask_kind, counted_noun, ordinals_in, split_parts, years_in
 from qa.compose import ExtractiveComposer, PartEvidence, Statement, cite
 from qa.evidence import gather
 from qa.followup import resolve
@@ -677,3 +677,90 @@ def test_a_body_asked_by_kind_must_be_named_not_described():
     assert ask_kind(question) is AskKind.ORGANISATION
     assert not fits(AskKind.ORGANISATION, "加强与国内外一流商学院合作", frozenset(), question)
     assert fits(AskKind.ORGANISATION, "与南江大学商学院合作开设课程", frozenset(), question)
+
+
+def test_a_count_names_its_noun_before_the_verb_and_a_figure_must_count_it():
+    from qa.details import _counts
+
+    assert counted_noun("园区现在已经有多少家企业入驻了？") == "企业"
+    assert counted_noun("有多少个研发机构？") == "机构"
+    assert _counts(("企业",), "已引进高新技术企业120家。")
+    assert _counts(("企业",), "组织企业入驻,计划新增3000家。")  # the noun a few characters before
+    assert not _counts(("公司",), "科技园公司负责管理的三个创新园,合共提供217公顷土地。")  # counts 创新园
+    asked = analyse("新城园区现在有多少家企业入驻了？")
+    weights = {"新城园区": 3.0, "企业": 1.0, "入驻": 1.0}
+    area = [_hit("新城园区占地300公顷,由南江投资公司负责开发,吸引企业入驻。")]
+    assert _verdict(asked, area, weights) is not Verdict.ANSWER
+    firms = [_hit("截至2023年底,新城园区已有企业入驻86家。")]
+    assert _verdict(asked, firms, weights) is Verdict.ANSWER
+
+
+def test_what_a_quoted_term_holds_is_not_answered_by_naming_it():
+    from qa.details import _defines
+
+    asked = analyse("方案里的“两个中心”具体是指哪两个？")
+    assert asked.members == "两个中心" and asked.needs_value
+    assert not analyse("“两个中心”是哪一年建成的？").members
+    assert not analyse("“两个中心”由教育部和哪两家企业建设？").members  # asks for the companies
+    assert not _defines("两个中心", "围绕“两个中心”建设,加快产业集聚。", "")
+    assert not _defines("两个中心", "印发《关于推进“两个中心”建设的意见》。", "")  # inside a longer title
+    assert _defines("两个中心", "“两个中心”(数据中心和算力中心)加快建设。", "")
+    assert _defines("两个中心", "“两个中心”指数据中心和算力中心。", "")
+    assert _defines("两个中心", "建设数据中心、算力中心等“两个中心”。", "")
+    assert _defines("两个中心", "加快建设各类平台。", "“两个中心”建设")  # the paragraph names it
+    assert not _defines("两个中心", "加快建设各类平台。", "其他内容")
+    weights = {"两个中心": 3.0}
+    mention = [_hit("围绕“两个中心”建设,加快产业集聚。")]
+    assert _verdict(asked, mention, weights) is not Verdict.ANSWER
+    listed = [_hit("“两个中心”指数据中心和算力中心。")]
+    assert _verdict(asked, listed, weights) is Verdict.ANSWER
+
+
+def test_the_rest_of_a_group_is_not_answered_by_x_and_others():
+    asked = analyse("除了南江大学，另外两所合作高校分别是哪两所？")
+    assert asked.rest_of == "南江大学" and asked.needs_value
+    weights = {"南江大学": 3.0, "合作": 1.0, "高校": 1.0}
+    abridged = [_hit("深化与南江大学等3所高校的合作。")]
+    assert _verdict(asked, abridged, weights) is not Verdict.ANSWER
+    named = [_hit("深化与南江大学、北湖大学、西山学院3所高校的合作。")]
+    assert _verdict(asked, named, weights) is Verdict.ANSWER
+
+
+@pytest.mark.parametrize(
+    ("question", "attribute"),
+    [
+        ("想加入这个联盟，有啥条件？", "条件"),
+        ("开这种公司需要办什么资质吗？", "资质"),
+        ("这个活动的主题是什么？", "主题"),
+        ("它在市里哪个位置？", "位置"),
+        ("我们公司怎么申请入驻？", "申请"),
+        ("要找谁报名？", "申请"),
+    ],
+)
+def test_details_asked_in_everyday_words(question, attribute):
+    assert analyse(question).attribute == attribute
+
+
+def test_how_to_apply_needs_a_sentence_that_says_how():
+    asked = analyse("我们公司想入驻创客空间，怎么申请？")
+    weights = {"创客空间": 3.0, "入驻": 1.0}
+    support = [_hit("支持创客空间加快发展,吸引企业入驻。")]
+    assert _verdict(asked, support, weights) is not Verdict.ANSWER
+    how = [_hit("企业入驻创客空间,可向区科技局提交申请材料。")]
+    assert _verdict(asked, how, weights) is Verdict.ANSWER
+
+
+def test_got_it_yet_asks_what_happened():
+    assert analyse("这个品牌现在已经拿到地理标志认证了没有？").actual
+    assert analyse("规划中期评估得出了什么结论？").actual
+    assert not analyse("品牌要申报什么认证？").actual
+
+
+def test_a_place_of_the_kind_asked_must_be_named():
+    question = "新的研究院会设在哪个园区？"
+    assert not fits(AskKind.PLACE, "研究院将于明年成立,利用粤港澳大湾区的产业链。", frozenset(), question)
+    assert fits(AskKind.PLACE, "研究院将设于南山科技园。", frozenset(), question)
+    county = "数据基地打算建在哪个县？"
+    assert fits(AskKind.PLACE, "支持罗水县建设数据基地。", frozenset(), county)
+    assert not fits(AskKind.PLACE, "全县推进数据基地建设。", frozenset(), county)
+    assert not fits(AskKind.PLACE, "引导算力接入河南省平台。", frozenset(), "“一核”设在哪个城市？")
