@@ -206,7 +206,10 @@ _ORDINAL_CLASS = {"届": "届", "次": "届", "期": "届", "轮": "届", "批�
 _QUOTED = re.compile(r"[「《“\"『]([^」》”\"』]{2,40})[」》”\"』]")
 # The details of a scheme people ask for by name; a sentence that names the scheme without the detail does not
 # answer ("申请条件是什么" is not answered by "实施融资补助政策").
-_ATTRIBUTE_NOUNS = "条件|材料|资料|标准|资格|资质|牌照|流程|程序|手续|步骤|门槛|名单|人选|负责人|组长|地址|位置|电话|网址|费用|价格|主题"
+_ATTRIBUTE_NOUNS = (
+    "条件|材料|资料|标准|资格|资质|牌照|流程|程序|手续|步骤|门槛|名单|人选|负责人|组长|"
+    "地址|位置|电话|网址|费用|价格|主题"
+)
 _ATTRIBUTE = re.compile(
     rf"(?:什么|啥|哪些|哪几[种项类个]?|何种|哪种|哪一?个)[\u4e00-\u9fff]{{0,4}}?({_ATTRIBUTE_NOUNS})|"
     rf"({_ATTRIBUTE_NOUNS})[\u4e00-\u9fff]{{0,3}}?(?:是什么|有哪些|是哪些|包括哪些|有什么|是谁|是多少|怎么|在哪|是哪)"
@@ -218,7 +221,7 @@ _UNIT_ASKED = re.compile(r"(?:多少|几)\s*([A-Za-z]{2,10})\b")
 _ACTUAL = re.compile(
     r"实际|实实在在|最终|到底有没有|(?:有没有|是否(?:已经?)?)(?:实现|完成|达到|达成|做到)|"
     r"(?:实现|完成|达到|达成|做到)了(?:吗|没有|没)|比(?:去年|前年|上一?年)|(?:去年|前年)[^，,。？?]{0,15}(?:多少|几)|"
-    r"(?:拿到|获得|取得|通过|获批|评上)[^，,。？?]{0,15}(?:了吗|了没有|了没|没有)|(?:评估|考核|验收)[^，,。？?]{0,6}(?:结论|结果)|"
+    r"(?:拿到|获得|取得|通过|获批|评上)[^，,。？?]{0,15}(?:了吗|了没有|了没|没有)|(?:得|获|拿)了?奖了?(?:吗|没有|没)|(?:评估|考核|验收)[^，,。？?]{0,6}(?:结论|结果)|"
     r"\bactually\b|\bin fact\b|"
     r"^(?!.*\b(?:aim|plan|target|goal|intend|expect|want))(?=.*\bdid\b.*\b(?:achieve|meet|reach|complete))",
     re.I,
@@ -251,6 +254,10 @@ def members_asked(text: str, names: tuple[str, ...]) -> str:
 _APPLY_ASKED = re.compile(
     r"(?:怎么|怎样|如何|咋|去哪儿?|找谁|向谁|在哪儿?)(?:[\u4e00-\u9fff]{0,2})(?:申请|申报|报名|加入|入驻|办理|参加|报)"
 )
+
+
+# Whether one pays ("要不要交钱", "收费吗"): the fee must be there.
+_FEE_ASKED = re.compile(r"(?:交|花|付)(?:不(?:交|花|付))?钱|收不收费|收费吗|免费吗|要(?:不要)?付费")
 
 
 _REASON_ASKED = re.compile(r"为什么|为何|为啥|干嘛|什么原因|原因是|理由|\bwhy\b|\breason", re.I)
@@ -500,7 +507,7 @@ def analyse(text: str) -> Analysis:
         attribute=(
             (a.group(1) or a.group(2))
             if (a := _ATTRIBUTE.search(text))
-            else ("申请" if _APPLY_ASKED.search(text) else "")
+            else ("申请" if _APPLY_ASKED.search(text) else ("费用" if _FEE_ASKED.search(text) else ""))
         ),
         exact_day=kind is AskKind.DATE and bool(_DAY.search(text)),
         actual=bool(_ACTUAL.search(text)),

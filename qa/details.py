@@ -81,7 +81,8 @@ _LIST_BEFORE = re.compile(r"、[^、，,。；;等]{1,12}(?:等)?[“\"「]?$")
 def _defines(term: str, sentence: str, context: str) -> bool:
     """The sentence says what ``term`` stands for or lists what it holds, rather than naming it in passing ("在
     “三区三州”实施…", a longer title 《关于加强“三个课堂”应用的指导意见》). Where the sentence lacks the
-    term, its paragraph or heading must have it: what a term holds is said where the term is."""
+    term, its paragraph or heading must have it and the sentence must list ("两个平台，分别是…"): what a term
+    holds is said where the term is."""
     at = [m.start() for m in re.finditer(re.escape(term), sentence)] if term else []
     for start in at:
         before = sentence[max(0, start - 24) : start]
@@ -92,7 +93,7 @@ def _defines(term: str, sentence: str, context: str) -> bool:
         run = re.split(r"[。；;]", after, maxsplit=1)[0]
         if _DEFINITION_AFTER.search(after[:6]) or _LISTED_LATER.search(run) or _LIST_BEFORE.search(before):
             return True
-    return not at and term in context
+    return not at and term in context and bool(_LISTED_LATER.search(sentence))
 
 
 def _only_a_part(sentence: str) -> bool:
@@ -120,7 +121,7 @@ _ATTRIBUTE_WORDS = {
     # The standard of an award or subsidy is its rate or amount.
     "标准": r"标准|\d[\d,.]*\s*(?:%|万?元)",
     "负责人": "负责人|负责",
-    "费用": "费用|经费|租金|成本|开支|支出",
+    "费用": "费用|经费|租金|成本|开支|支出|收费|免费|付费|[\\d十百千万]\\s*元",
     "资质": "资质|牌照|许可|资格|条件",
     "牌照": "牌照|资质|许可|资格",
     "主题": "主题",

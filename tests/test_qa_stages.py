@@ -707,7 +707,8 @@ def test_what_a_quoted_term_holds_is_not_answered_by_naming_it():
     assert _defines("两个中心", "“两个中心”(数据中心和算力中心)加快建设。", "")
     assert _defines("两个中心", "“两个中心”指数据中心和算力中心。", "")
     assert _defines("两个中心", "建设数据中心、算力中心等“两个中心”。", "")
-    assert _defines("两个中心", "加快建设各类平台。", "“两个中心”建设")  # the paragraph names it
+    assert _defines("两个中心", "建设两个平台,分别是数据中心和算力中心。", "“两个中心”建设")  # the paragraph names it
+    assert not _defines("两个中心", "加快建设数据平台。", "“两个中心”建设")
     assert not _defines("两个中心", "加快建设各类平台。", "其他内容")
     weights = {"两个中心": 3.0}
     mention = [_hit("围绕“两个中心”建设,加快产业集聚。")]
@@ -764,3 +765,10 @@ def test_a_place_of_the_kind_asked_must_be_named():
     assert fits(AskKind.PLACE, "支持罗水县建设数据基地。", frozenset(), county)
     assert not fits(AskKind.PLACE, "全县推进数据基地建设。", frozenset(), county)
     assert not fits(AskKind.PLACE, "引导算力接入河南省平台。", frozenset(), "“一核”设在哪个城市？")
+
+
+def test_whether_one_pays_asks_the_fee_and_won_it_asks_the_outcome():
+    assert analyse("找调解委员会调解要不要交钱？").attribute == "费用"
+    assert analyse("调解收费吗？").attribute == "费用"
+    assert not analyse("想装个扫码收钱的系统，有补贴吗？").attribute  # taking payments is no fee asked
+    assert analyse("推荐的项目最后得奖了吗？").actual
