@@ -129,7 +129,8 @@ _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
     (
         AskKind.ORGANISATION,
         re.compile(
-            r"哪(个|些|一|所|家|间)?(部门|机构|单位|司局|司|局|委|办|组织|公司|企业|法院|大学|高校|学校|中心|协会|小组|团队|基金|银行|医院)|"
+            # (a level before the kind of body: "哪个国家机构", "哪个市级部门")
+            r"哪(个|些|一|所|家|间)?(?:国家|省|市|区|县)?级?(部门|机构|单位|司局|司|局|委|办|组织|公司|企业|法院|大学|高校|学校|中心|协会|小组|团队|基金|银行|医院)|"
             r"哪(?:所|家|间)[\u4e00-\u9fff]{0,2}?(?:学院|大学|公司|银行|医院)|"
             r"哪家|哪几家|谁|哪位|什么人|什么(部门|机构|单位)|责任单位|牵头单位|主办单位|主管部门|"
             r"\bwho\b|\bwhich (department|agency|body|organi[sz]ation|institution|office|company|court|university)",

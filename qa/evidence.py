@@ -116,7 +116,13 @@ def gather(
     stated = analysis.stated_values | values_in(analysis.text)
     detail = DetailCheck.of(analysis, tuning.min_meaning)
     # "信易+" names a family of names ("信易游", "信易阅"): the stem must be there.
-    names = [re.sub(r"[+×*xX＋…]+$", "", normalize_for_match(n)) or normalize_for_match(n) for n in analysis.names]
+    # A name inside a clause that only points at what is asked ("发布《X》的那个政策局…") need not be there.
+    pointing = [n for n in analysis.names if re.search(rf"{re.escape(n)}[」》”\"』]?的那", analysis.text)]
+    names = [
+        re.sub(r"[+×*xX＋…]+$", "", normalize_for_match(n)) or normalize_for_match(n)
+        for n in analysis.names
+        if n not in pointing
+    ]
     for hi, hit in enumerate(hits[: tuning.evidence_passages]):
         chunk = hit.chunk
         text = chunk.text

@@ -772,3 +772,13 @@ def test_whether_one_pays_asks_the_fee_and_won_it_asks_the_outcome():
     assert analyse("调解收费吗？").attribute == "费用"
     assert not analyse("想装个扫码收钱的系统，有补贴吗？").attribute  # taking payments is no fee asked
     assert analyse("推荐的项目最后得奖了吗？").actual
+
+
+def test_a_body_with_a_level_before_it_is_an_organisation_and_a_pointing_name_need_not_be_there():
+    assert ask_kind("和哪个国家机构签了合作备忘录？") is AskKind.ORGANISATION
+    assert ask_kind("这个展会在哪个国家举办？") is AskKind.PLACE
+    question = "发布《南江数据白皮书》的那个部门，和哪家公司签了协议？"
+    asked = analyse(question)
+    weights = {"协议": 2.0, "签": 1.0}
+    signed = [_hit("市数据局与南江数据运营有限公司于2023年签署合作协议。")]
+    assert _verdict(asked, signed, weights) is Verdict.ANSWER
