@@ -176,9 +176,27 @@ _PLACE_KINDS = {
     "省": "省",
     "镇": "镇",
     "街道": "街道|街|镇",
+    "场馆": "馆|会展中心|博览中心|展览中心|会议中心|广场|会场|体育场",
+    "展馆": "馆|会展中心|博览中心|展览中心",
+    "会场": "馆|会展中心|会议中心|会场|酒店",
 }
-_PLACE_KIND_ASKED = re.compile(rf"哪(?:一|几)?[个些座]?({'|'.join(sorted(_PLACE_KINDS, key=len, reverse=True))})")
+_PLACE_KIND_ASKED = re.compile(
+    rf"哪(?:一|几)?[个些座]?(?:展览|举办|展示)?({'|'.join(sorted(_PLACE_KINDS, key=len, reverse=True))})"
+)
 _NOT_A_PLACE_NAME = re.compile(r"^(?:全|本|各|该|此|其|城|县|地|社|园|景|片|小|新|老)")
+
+
+_PLACE_KIND_EN = {"venue": "场馆", "city": "城市", "district": "区", "county": "县", "province": "省", "park": "园区"}
+_PLACE_KIND_ASKED_EN = re.compile(rf"\b(?:which|what)\s+({'|'.join(_PLACE_KIND_EN)})\b", re.I)
+
+
+def place_kind_asked(question: str) -> str:
+    """The kind of place asked for ("哪个园区" -> 园区, "which venue" -> 场馆), or ""."""
+    if m := _PLACE_KIND_ASKED.search(question):
+        return m.group(1)
+    if m := _PLACE_KIND_ASKED_EN.search(question):
+        return _PLACE_KIND_EN[m.group(1).lower()]
+    return ""
 
 
 def _names_place_of_kind(text: str, kind: str, asked: str) -> bool:
@@ -202,8 +220,8 @@ def fits(kind: AskKind, text: str, stated: frozenset[str], question: str = "") -
     or name the question itself names is not an answer to it ("香港国际创科展在哪个场馆" is not answered by
     "在香港举办")."""
     asked = normalize_for_match(question)
-    if kind is AskKind.PLACE and (place_kind := _PLACE_KIND_ASKED.search(question)):
-        return _names_place_of_kind(text, place_kind.group(1), asked)
+    if kind is AskKind.PLACE and (place_kind := place_kind_asked(question)):
+        return _names_place_of_kind(text, place_kind, asked)
     if kind is AskKind.PLACE and _has_place_name(text, asked):
         return True
     if kind in (AskKind.ORGANISATION, AskKind.NAME) and PERSON_ASKED.search(question):

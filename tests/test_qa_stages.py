@@ -782,3 +782,13 @@ def test_a_body_with_a_level_before_it_is_an_organisation_and_a_pointing_name_ne
     weights = {"协议": 2.0, "签": 1.0}
     signed = [_hit("市数据局与南江数据运营有限公司于2023年签署合作协议。")]
     assert _verdict(asked, signed, weights) is Verdict.ANSWER
+
+
+def test_a_venue_asked_must_be_named():
+    from qa.values import place_kind_asked
+
+    assert place_kind_asked("展会每年在哪个展览场馆举行？") == "场馆"
+    assert place_kind_asked("At which venue is the expo held?") == "场馆"
+    question = "展会每年在哪个场馆举行？"
+    assert not fits(AskKind.PLACE, "展会安排于每年4月在南江举办。", frozenset(), question)
+    assert fits(AskKind.PLACE, "展会在南江会展中心举行。", frozenset(), question)
