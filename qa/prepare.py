@@ -64,6 +64,16 @@ class Part:
     follows_up: bool = False  # context is an earlier turn: an elliptical part asks what that turn asked
 
 
+# A clause about the speaker's own situation: "我在深圳的公司…", "现在住广州", "我是香港人".
+_SPEAKER_CLAUSE = re.compile(r"^(?:我|俺|咱|本人)|^(?:现在|目前|平时)?(?:住在?|家在|人在)")
+
+
+def _only_in_speaker_clauses(place: str, text: str) -> bool:
+    clauses = [c.strip() for c in re.split(r"[，,；;。！!？?]", text) if c.strip()]
+    holding = [c for c in clauses if place in c]
+    return bool(holding) and all(_SPEAKER_CLAUSE.search(c) and not has_question_word(c) for c in holding)
+
+
 class QuestionPreparer:
     """Question text -> parts -> prepared parts, over one collection's vocabulary, catalog and titles."""
 
@@ -203,7 +213,12 @@ class QuestionPreparer:
                 if not self.gazetteer.is_known_place(p) and romanised(p) not in self._romanised_vocabulary()
             )
         else:
-            unknown = self.gazetteer.scope(part.text).unknown_places
+            scope = self.gazetteer.scope(part.text)
+            unknown = scope.unknown_places
+            if unknown and scope.docs:
+                # Where the speaker lives or works ("我是香港人，现在住广州，…") is their situation, not what is
+                # asked, when the question also names a place the documents cover.
+                unknown = tuple(p for p in unknown if not _only_in_speaker_clauses(p, part.text))
         if unknown:
             # The place must be named where the answer is (judge.naming); what the answer is about is the rest.
             # A place the documents do mention (a county of a city's plan) is also what the answer is about.

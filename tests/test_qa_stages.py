@@ -792,3 +792,12 @@ def test_a_venue_asked_must_be_named():
     question = "展会每年在哪个场馆举行？"
     assert not fits(AskKind.PLACE, "展会安排于每年4月在南江举办。", frozenset(), question)
     assert fits(AskKind.PLACE, "展会在南江会展中心举行。", frozenset(), question)
+
+
+def test_where_the_speaker_lives_is_their_situation_not_the_question():
+    from qa.prepare import _only_in_speaker_clauses
+
+    assert _only_in_speaker_clauses("广州", "我是香港人，现在住广州，想在网上办政务手续，有没有办法？")
+    assert _only_in_speaker_clauses("深圳", "我在深圳的公司要把资料传到香港总公司，要客户同意吗？")
+    assert not _only_in_speaker_clauses("深圳", "深圳对人工智能企业有什么补贴？")
+    assert not _only_in_speaker_clauses("深圳", "我想知道深圳有什么补贴？")  # the clause asks
