@@ -186,6 +186,9 @@ def gather(
                     note == (s, e) or not fits(analysis.kind, text[note[0] : note[1]][-62:], stated, analysis.text)
                 ):
                     note = None
+            if analysis.kind is AskKind.DATE and not date_here and not missing_detail:
+                # "到2027年，A。B，成为…先行区。": a date that opens a sentence governs the sentences after it.
+                note = _governing_date(text, spans, line_start, s)
             for cs, ce in [(s, e), *clauses]:
                 clause = text[cs:ce]
                 whole = (cs, ce) == (s, e)
@@ -211,6 +214,21 @@ def gather(
 
 
 _TRAILING_NOTE = re.compile(r"[（(][^（）()]{1,60}[）)][。；;]?$")
+
+
+# A target year that frames what follows ("到2027年，"), not an event's own date ("2018年成立…").
+_OPENING_DATE = re.compile(
+    r"^\s*(?:到|至|截至|截止到?)\s*(?:\d{4}|[二〇零一两三四五六七八九]{4})\s*年(?:底|末|前)?\s*[，,]"
+)
+
+
+def _governing_date(text: str, spans: list[tuple[int, int]], line_start: int, start: int) -> tuple[int, int] | None:
+    """The nearest earlier sentence of the paragraph that opens with a date ("到2027年，…"), or None."""
+    earlier = [(a, b) for a, b in spans if line_start <= a and b <= start]
+    for a, b in reversed(earlier):
+        if _OPENING_DATE.match(text[a:b]):
+            return (a, b)
+    return None
 
 
 def _paragraph_note(text: str, spans: list[tuple[int, int]], line_start: int, line_end: int) -> tuple[int, int] | None:

@@ -801,3 +801,16 @@ def test_where_the_speaker_lives_is_their_situation_not_the_question():
     assert _only_in_speaker_clauses("深圳", "我在深圳的公司要把资料传到香港总公司，要客户同意吗？")
     assert not _only_in_speaker_clauses("深圳", "深圳对人工智能企业有什么补贴？")
     assert not _only_in_speaker_clauses("深圳", "我想知道深圳有什么补贴？")  # the clause asks
+
+
+def test_a_target_year_opening_a_sentence_governs_the_sentences_after_it():
+    from qa.evidence import _governing_date
+
+    text = "到2027年，全市产业规模超过百亿元。形成一批特色产品，成为省级先行区。"
+    spans = sentence_spans(text)
+    assert text[slice(*_governing_date(text, spans, 0, spans[1][0]))].startswith("到2027年")
+    event = "2018年成立领导小组。南江街成功申报特色小镇。"
+    assert _governing_date(event, sentence_spans(event), 0, sentence_spans(event)[1][0]) is None
+    asked = analyse("什么时候要成为省级先行区？")
+    weights = {"省级先行区": 3.0, "成为": 1.0}
+    assert _verdict(asked, [_hit(text)], weights) is Verdict.ANSWER
