@@ -104,6 +104,8 @@ _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
             # "多少租金补贴", "奖金是多少": a money word right after or before the asking word
             r"多少钱|几多钱|多少[\u4e00-\u9fff]{0,3}?(资金|经费|补贴|补助|奖励|资助|津贴|奖金|拨款|投资|预算|租金|费)|"
             r"(资金|经费|补贴|补助|津贴|奖金|拨款|预算|租金|费用|造价)(是|为|有)?多少|金额|多少(预算|造价|费用)|"
+            # pay: "月薪大概多少", "工资能拿多少"
+            r"(薪|工资|薪酬|薪水|收入|待遇)[^，,。？?]{0,4}?多少|"
             r"(资金|经费|基金|资金池|预算)[^，,。？?]{0,3}?(规模|多大)|补偿\s*多少|"
             # money moved: "贷了多少", "融资多少", "筹集了多少"
             r"(?<![借])(贷|贷款|融资|筹集|筹措|募集)\s*(了)?\s*多少|"
@@ -133,7 +135,8 @@ _KIND_PATTERNS: list[tuple[AskKind, re.Pattern[str]]] = [
             r"哪(个|些|一|所|家|间)?(?:国家|省|市|区|县)?级?(部门|机构|单位|司局|司|局|委|办|组织|公司|企业|法院|大学|高校|学校|中心|协会|小组|团队|基金|银行|医院)|"
             r"哪(?:所|家|间)[\u4e00-\u9fff]{0,2}?(?:学院|大学|公司|银行|医院)|"
             r"哪家|哪几家|谁|哪位|什么人|什么(部门|机构|单位)|责任单位|牵头单位|主办单位|主管部门|"
-            r"\bwho\b|\bwhich (department|agency|body|organi[sz]ation|institution|office|company|court|university)",
+            r"\bwho\b|\bwhich (department|agency|body|organi[sz]ation|institution|office|company|court|university|"
+            r"bank|hospital|school|college|firm)",
             re.I,
         ),
     ),
@@ -261,6 +264,13 @@ _APPLY_ASKED = re.compile(
 _FEE_ASKED = re.compile(r"(?:交|花|付)(?:不(?:交|花|付))?钱|收不收费|收费吗|免费吗|要(?:不要)?付费")
 
 
+_UNTIL_ASKED = re.compile(
+    r"(?:持续|延续|执行|有效期?|实施)到(?:哪|什么|啥)|到(?:哪一?年|什么时候|啥时候)(?:为止|结束|截止)|"
+    r"哪一?年(?:结束|截止|到期)|什么时候(?:结束|截止|到期)|\buntil (?:when|which|what)\b|\bend(?:s)? in which\b",
+    re.I,
+)
+
+
 _REASON_ASKED = re.compile(r"为什么|为何|为啥|干嘛|什么原因|原因是|理由|\bwhy\b|\breason", re.I)
 # What follows a breach ("会受到什么处罚", "要退回补助吗"): a sentence without a sanction does not say.
 _SANCTION_ASKED = re.compile(
@@ -327,6 +337,7 @@ class Analysis:
     thresholds: frozenset[str] = frozenset()  # figures set as a bar ("超500亿元"): the answer must name that tier
     members: str = ""  # a term whose members or meaning are asked ("“三个课堂”具体指哪三个"): naming it is no answer
     rest_of: str = ""  # "除了教育部，另外七个部门是哪些": the others of a group, of which this one is named
+    until: bool = False  # when something ends is asked ("持续到哪一年", "until when"): a start date does not answer
     counted: tuple[str, ...] = ()  # what a count asked counts ("多少个研究中心" -> 中心), with the documents'
     # synonyms for it (set by the pipeline): a count of something else does not answer
 
@@ -511,6 +522,7 @@ def analyse(text: str) -> Analysis:
             else ("申请" if _APPLY_ASKED.search(text) else ("费用" if _FEE_ASKED.search(text) else ""))
         ),
         exact_day=kind is AskKind.DATE and bool(_DAY.search(text)),
+        until=kind is AskKind.DATE and bool(_UNTIL_ASKED.search(text)),
         actual=bool(_ACTUAL.search(text)),
         reason=bool(_REASON_ASKED.search(text)),
         sanction=bool(_SANCTION_ASKED.search(text)),

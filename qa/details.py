@@ -96,6 +96,19 @@ def _defines(term: str, sentence: str, context: str) -> bool:
     return not at and term in context and bool(_LISTED_LATER.search(sentence))
 
 
+_YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
+_START = re.compile(
+    r"(?:自|从)\s*(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月)?|(?:19|20)\d{2}\s*年(?:\s*\d{1,2}\s*月)?\s*(?:开始|起|以来)"
+)
+
+
+def _only_starts(sentence: str) -> bool:
+    """Every year in the sentence is when something began ("自2015年开始…每年5000万元"): no end is given."""
+    years = len(_YEAR.findall(sentence))
+    starts = len(_START.findall(sentence))
+    return years > 0 and starts >= years
+
+
 def _only_a_part(sentence: str) -> bool:
     """The sentence counts only some of a group: its first count follows 包括/其中/当中, and no total is given."""
     part = _PART_COUNT.search(sentence)
@@ -179,4 +192,5 @@ class DetailCheck:
             or (a.total and _only_a_part(sentence))
             or (a.members and not self._defines(sentence_norm, paragraph, chunk))
             or (a.rest_of and normalize_for_match(a.rest_of) + "等" in sentence_norm)
+            or (a.until and _only_starts(sentence))
         )

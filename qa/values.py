@@ -67,6 +67,25 @@ _NAMED_KINDS = {
     "学校": "学校|学院|大学|中学|小学",
 }
 _KIND_ASKED = re.compile(rf"哪(?:一|几)?[家所间个]?[\u4e00-\u9fff]{{0,2}}?({'|'.join(_NAMED_KINDS)})")
+# The same asked in English ("which bank"): the kind in the documents' words.
+_KIND_ASKED_EN = re.compile(r"\bwhich (bank|hospital|university|school|company|college)\b", re.I)
+_KIND_EN = {
+    "bank": "银行",
+    "hospital": "医院",
+    "university": "大学",
+    "school": "学校",
+    "company": "公司",
+    "college": "学院",
+}
+
+
+def body_kind_asked(question: str) -> str:
+    """The kind of body asked for ("哪家银行", "which bank" -> 银行), or ""."""
+    if m := _KIND_ASKED.search(question):
+        return m.group(1)
+    if m := _KIND_ASKED_EN.search(question):
+        return _KIND_EN.get(m.group(1).lower(), "")
+    return ""
 
 
 def _a_proper_name(value: str, kind: str) -> bool:
@@ -234,13 +253,13 @@ def fits(kind: AskKind, text: str, stated: frozenset[str], question: str = "") -
     pattern = _FIT.get(kind)
     if pattern is None:
         return True
-    kind_asked = _KIND_ASKED.search(asked) if kind is AskKind.ORGANISATION else None
+    asked_kind = (body_kind_asked(asked) or body_kind_asked(question)) if kind is AskKind.ORGANISATION else ""
     for m in pattern.finditer(text):
         value = re.sub(r"[\s,]", "", m.group(0))
-        if kind_asked:
-            asked_kind = kind_asked.group(1)
-            if not (re.search(rf"(?:{_NAMED_KINDS[asked_kind]})$", value) and _a_proper_name(value, asked_kind)):
-                continue
+        if asked_kind and not (
+            re.search(rf"(?:{_NAMED_KINDS[asked_kind]})$", value) and _a_proper_name(value, asked_kind)
+        ):
+            continue
         if kind in (AskKind.PLACE, AskKind.ORGANISATION, AskKind.NAME) and asked and _named_in(value, asked):
             continue
         if kind in (AskKind.AMOUNT, AskKind.COUNT, AskKind.NUMBER, AskKind.PERCENT) and value in stated:

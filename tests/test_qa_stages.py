@@ -814,3 +814,22 @@ def test_a_target_year_opening_a_sentence_governs_the_sentences_after_it():
     asked = analyse("什么时候要成为省级先行区？")
     weights = {"省级先行区": 3.0, "成为": 1.0}
     assert _verdict(asked, [_hit(text)], weights) is Verdict.ANSWER
+
+
+def test_pay_is_money_and_an_english_bank_must_be_named():
+    assert ask_kind("那种服务专员月薪大概多少？") is AskKind.AMOUNT
+    question = "Which bank has the district partnered with for its loan product?"
+    assert ask_kind(question) is AskKind.ORGANISATION
+    assert not fits(AskKind.ORGANISATION, "与银行业金融机构战略合作，开发质押融资产品。", frozenset(), question)
+    assert fits(AskKind.ORGANISATION, "与南江农商银行合作推出质押贷款产品。", frozenset(), question)
+
+
+def test_until_when_is_not_answered_by_a_start():
+    from qa.details import _only_starts
+
+    assert analyse("这笔专项资金要持续到哪一年？").until
+    assert analyse("Until which year will the city fund it?").until
+    assert not analyse("这笔专项资金是哪一年设立的？").until
+    assert _only_starts("自2015年开始新设立专项资金，每年5000万元。")
+    assert not _only_starts("专项资金于2015年设立，实施至2020年。")
+    assert not _only_starts("2022年12月公布蓝图。")
