@@ -212,10 +212,10 @@ _QUOTED = re.compile(r"[「《“\"『]([^」》”\"』]{2,40})[」》”\"』]
 # answer ("申请条件是什么" is not answered by "实施融资补助政策").
 _ATTRIBUTE_NOUNS = (
     "条件|材料|资料|标准|资格|资质|牌照|流程|程序|手续|步骤|门槛|名单|人选|负责人|组长|"
-    "地址|位置|电话|网址|费用|价格|主题"
+    "地址|位置|电话|网址|费用|价格|主题|限制"
 )
 _ATTRIBUTE = re.compile(
-    rf"(?:什么|啥|哪些|哪几[种项类个]?|何种|哪种|哪一?个)[\u4e00-\u9fff]{{0,4}}?({_ATTRIBUTE_NOUNS})|"
+    rf"(?:什么|啥|哪些|哪几[种项类个]?|何种|哪种|哪一?个|有没有|有无|是否有)[\u4e00-\u9fff]{{0,4}}?({_ATTRIBUTE_NOUNS})|"
     rf"({_ATTRIBUTE_NOUNS})[\u4e00-\u9fff]{{0,3}}?(?:是什么|有哪些|是哪些|包括哪些|有什么|是谁|是多少|怎么|在哪|是哪)"
 )
 _MEASURE_ASKED = re.compile(rf"(?:多少|(?<![哪好十百千万])几)\s*(?:万|亿|千|百)?\s*({MEASURE_WORDS})")
@@ -267,6 +267,15 @@ _FEE_ASKED = re.compile(r"(?:交|花|付)(?:不(?:交|花|付))?钱|收不收费
 _UNTIL_ASKED = re.compile(
     r"(?:持续|延续|执行|有效期?|实施)到(?:哪|什么|啥)|到(?:哪一?年|什么时候|啥时候)(?:为止|结束|截止)|"
     r"哪一?年(?:结束|截止|到期)|什么时候(?:结束|截止|到期)|\buntil (?:when|which|what)\b|\bend(?:s)? in which\b",
+    re.I,
+)
+
+
+_BREAKDOWN_ASKED = re.compile(
+    r"分别[^，,。？?]{0,8}?(?:多少|几)|各(?:自|个|项|类)?[^，,。？?]{0,6}?(?:多少|几)|每次[^，,。？?]{0,4}?多少"
+)
+_SUPERLATIVE_ASKED = re.compile(
+    r"(?:哪|什么|啥)[^，,。？?]{0,12}?(?:最多|最少|最高|最低|最大|最小|最早|最晚|最快|排第一|第一名)|\bwhich\b.{0,40}\bmost\b",
     re.I,
 )
 
@@ -338,6 +347,8 @@ class Analysis:
     members: str = ""  # a term whose members or meaning are asked ("“三个课堂”具体指哪三个"): naming it is no answer
     rest_of: str = ""  # "除了教育部，另外七个部门是哪些": the others of a group, of which this one is named
     until: bool = False  # when something ends is asked ("持续到哪一年", "until when"): a start date does not answer
+    breakdown: bool = False  # a figure for each of several things ("各专项分别投了多少"): one total does not answer
+    superlative: bool = False  # which one is most ("哪一项拿到的最多"): the sentence must compare
     counted: tuple[str, ...] = ()  # what a count asked counts ("多少个研究中心" -> 中心), with the documents'
     # synonyms for it (set by the pipeline): a count of something else does not answer
 
@@ -352,7 +363,7 @@ class Analysis:
             or bool(self.benefit)
             or self.reason
             or self.sanction
-            or bool(self.members or self.rest_of)
+            or bool(self.members or self.rest_of or self.superlative)
         )
 
     @property
@@ -523,6 +534,9 @@ def analyse(text: str) -> Analysis:
         ),
         exact_day=kind is AskKind.DATE and bool(_DAY.search(text)),
         until=kind is AskKind.DATE and bool(_UNTIL_ASKED.search(text)),
+        breakdown=kind in (AskKind.AMOUNT, AskKind.COUNT, AskKind.NUMBER, AskKind.PERCENT)
+        and bool(_BREAKDOWN_ASKED.search(text)),
+        superlative=bool(_SUPERLATIVE_ASKED.search(text)),
         actual=bool(_ACTUAL.search(text)),
         reason=bool(_REASON_ASKED.search(text)),
         sanction=bool(_SANCTION_ASKED.search(text)),

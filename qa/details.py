@@ -109,6 +109,15 @@ def _only_starts(sentence: str) -> bool:
     return years > 0 and starts >= years
 
 
+_FIGURE = re.compile(r"(?<![\d.,])\d[\d,.]*\s*(?:%|万|亿|千|百)?\s*(?![\d年月日号])")
+_COMPARES = re.compile(r"最|第一|居首|首位|之首|排名|位居|领先|超过其他")
+
+
+def _several_figures(sentence: str) -> bool:
+    """The sentence gives a figure for each of several things ("分别", "各", two figures or more)."""
+    return bool(re.search(r"分别|各(?:自|为|占)", sentence)) or len(_FIGURE.findall(sentence)) >= 2
+
+
 def _only_a_part(sentence: str) -> bool:
     """The sentence counts only some of a group: its first count follows 包括/其中/当中, and no total is given."""
     part = _PART_COUNT.search(sentence)
@@ -132,12 +141,14 @@ _ATTRIBUTE_WORDS = {
     "步骤": "步骤|流程|程序",
     "组长": "组长|牵头",
     # The standard of an award or subsidy is its rate or amount.
+    "门槛": r"门槛|限制|不超过|不低于|以下|以上|周岁|岁|条件",
     "标准": r"标准|\d[\d,.]*\s*(?:%|万?元)",
     "负责人": "负责人|负责",
     "费用": "费用|经费|租金|成本|开支|支出|收费|免费|付费|[\\d十百千万]\\s*元",
     "资质": "资质|牌照|许可|资格|条件",
     "牌照": "牌照|资质|许可|资格",
     "主题": "主题",
+    "限制": r"限制|限于|不超过|不高于|以下|以上|周岁|岁|门槛",
     # How to apply: the body applied to, or the steps.
     "申请": r"申请|申报|报名|受理|办理|提交|登记|网上|窗口|平台|热线|电话",
     # Contact details as documents write them.
@@ -193,4 +204,6 @@ class DetailCheck:
             or (a.members and not self._defines(sentence_norm, paragraph, chunk))
             or (a.rest_of and normalize_for_match(a.rest_of) + "等" in sentence_norm)
             or (a.until and _only_starts(sentence))
+            or (a.breakdown and not _several_figures(sentence))
+            or (a.superlative and not _COMPARES.search(sentence))
         )

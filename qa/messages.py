@@ -85,6 +85,8 @@ def refusal_line(
             label = f"{absent}的{label.removeprefix('具体')}" if analysis.kind.specific else f"关于{absent}的内容"
         elif analysis.rest_of:
             label = f"{analysis.rest_of}以外的其他各项"
+        elif analysis.superlative:
+            label = "各项之间的比较"
         elif analysis.members:
             label = f"「{analysis.members}」具体指哪些"
         elif analysis.reason:

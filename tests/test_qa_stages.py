@@ -833,3 +833,21 @@ def test_until_when_is_not_answered_by_a_start():
     assert _only_starts("自2015年开始新设立专项资金，每年5000万元。")
     assert not _only_starts("专项资金于2015年设立，实施至2020年。")
     assert not _only_starts("2022年12月公布蓝图。")
+
+
+def test_a_limit_a_breakdown_and_a_superlative_must_be_given():
+    from qa.details import _several_figures
+
+    assert analyse("这个培训计划有没有年龄门槛？").attribute == "门槛"
+    assert analyse("引进人才有没有年龄限制？").attribute == "限制"
+    asked = analyse("各专项分别投了多少钱？")
+    assert asked.breakdown
+    assert not _several_figures("自2015年开始设立专项资金，每年5000万元。")  # a year is no second figure
+    assert _several_figures("两个专项分别投入3000万元和2000万元。")
+    weights = {"专项": 3.0, "投": 1.0}
+    total = [_hit("自2015年开始设立专项资金，每年5000万元。")]
+    assert _verdict(asked, total, weights) is not Verdict.ANSWER
+    most = analyse("五个专项中哪一项拿到的资金最多？")
+    assert most.superlative and most.needs_value
+    assert _verdict(most, [_hit("五个专项共获得资金5亿元。")], {"专项": 3.0, "资金": 1.0}) is not Verdict.ANSWER
+    assert _verdict(most, [_hit("五个专项中，机器人专项获得资金最多。")], {"专项": 3.0, "资金": 1.0}) is Verdict.ANSWER
