@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from index.chunking import Chunk
 from index.textnorm import normalize_for_match
-from qa.analyse import MEASURE_WORDS, Analysis, AskKind
+from qa.analyse import Analysis, AskKind
+from qa.asked import MEASURE_WORDS
 from qa.values import ZH, fits_measure
 
 # A target or plan, not what has happened: "到2017年…引进100名" does not say how many were actually brought in.

@@ -21,7 +21,6 @@ from qa.analyse import (
     Analysis,
     AskKind,
     analyse,
-    english_counted_noun,
     event_forms,
     has_question_word,
     leans_on_previous,
@@ -29,6 +28,7 @@ from qa.analyse import (
     strip_question_words,
     years_in,
 )
+from qa.asked import english_counted_noun
 from qa.followup import Resolved, resolve
 from qa.query import Query
 from qa.scope import UNIT_SUFFIX, Gazetteer

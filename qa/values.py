@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from index.textnorm import normalize_for_match
-from qa.analyse import MEASURE_WORDS, AskKind
+from qa.analyse import AskKind
+from qa.asked import MEASURE_WORDS
 
 _NUM = r"(?:\d[\d,.\s]*\d|\d)"
 ZH = "零一二三四五六七八九十百千万亿两"

@@ -15,7 +15,8 @@ from index.documents import DocMeta
 from index.modes import FusionMode, RetrievalMode
 from index.sentences import sentence_spans
 from index.settings import Settings
-from qa.analyse import AskKind, analyse, ask_kind, counted_noun, ordinals_in, split_parts, years_in
+from qa.analyse import AskKind, analyse, ask_kind, ordinals_in, split_parts, years_in
+from qa.asked import counted_noun
 from qa.compose import ExtractiveComposer, PartEvidence, Statement, cite
 from qa.evidence import gather
 from qa.followup import resolve
@@ -477,7 +478,6 @@ def test_a_tier_of_one_character_has_siblings_too():
 
 
 def test_a_count_asked_is_a_count_of_the_thing_named_after_it():
-    from qa.analyse import counted_noun
 
     assert counted_noun("全区一共有多少家高新技术企业？") == "企业"
     assert counted_noun("专利申请量达到多少件？") == ""
@@ -597,7 +597,7 @@ def test_a_place_the_dictionary_gives_only_by_its_name_is_a_place():
 
 
 def test_an_english_count_names_what_it_counts():
-    from qa.analyse import english_counted_noun
+    from qa.asked import english_counted_noun
 
     assert english_counted_noun("How many service agencies have moved into the park?") == "agency"
     assert english_counted_noun("How many incubation bases does the city plan to build?") == "base"
