@@ -120,13 +120,19 @@ _BARE_NAME = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}")
 _CAPITALISED = re.compile(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)?)\b")
 
 
+_PLACE_NOUNS = frozenset("city county district province town village region prefecture municipality".split())
+
+
 def english_places(question: str) -> list[str]:
     """Chinese names of the places an English question names ("Nanyang city in Henan" -> 南阳, 河南)."""
     names = place_names()
     out: list[str] = []
     for m in _CAPITALISED.finditer(question):
         words = m.group(1)
-        for key in (words.lower(), words.split()[0].lower()):
+        first, *rest = words.split()
+        # "Nanyang City" names Nanyang; "Central Committee" does not name Central (a Hong Kong district)
+        keys = (words.lower(), first.lower()) if all(w.lower() in _PLACE_NOUNS for w in rest) else (words.lower(),)
+        for key in keys:
             if key in names:
                 out.append(names[key])
                 break

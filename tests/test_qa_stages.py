@@ -851,3 +851,10 @@ def test_a_limit_a_breakdown_and_a_superlative_must_be_given():
     assert most.superlative and most.needs_value
     assert _verdict(most, [_hit("五个专项共获得资金5亿元。")], {"专项": 3.0, "资金": 1.0}) is not Verdict.ANSWER
     assert _verdict(most, [_hit("五个专项中，机器人专项获得资金最多。")], {"专项": 3.0, "资金": 1.0}) is Verdict.ANSWER
+
+
+def test_an_english_place_is_a_name_not_the_first_word_of_a_body():
+    from qa.translate import english_places
+
+    assert "中西区" not in english_places("What did the CPC Central Committee and State Council decide?")
+    assert english_places("How many clusters will Nanyang City build?") == ["南阳"]
