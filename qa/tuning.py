@@ -15,7 +15,7 @@ class Tuning:
     blend_dense_weight: float = 0.5  # score-blend fusion: share of the dense score
     candidate_pool: int = 50  # passages each retriever returns before fusion
     # Evidence
-    evidence_passages: int = 6  # top passages whose sentences become candidates
+    evidence_passages: int = 8  # top passages whose sentences become candidates
     clause_min_chars: int = 6  # shorter pieces are not statements
     long_sentence_chars: int = 90  # longer sentences are also scored clause by clause
     clause_share: float = 0.5  # in a long sentence, clauses with this share of the best clause's words count
