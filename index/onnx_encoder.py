@@ -37,9 +37,10 @@ class _FastTokenizer:
 
 
 class OnnxEncoder:
-    def __init__(self, folder: Path, marker: dict, threads: int) -> None:
-        import onnxruntime as ort
+    """Tokenise, pad, run the encoder graph, pool: the graph runs in onnxruntime here (``_open``, ``_run``);
+    index/openvino_encoder.py runs an OpenVINO model with everything else the same."""
 
+    def __init__(self, folder: Path, marker: dict, threads: int) -> None:
         self.pooling = marker["pooling"]
         self.normalize = bool(marker["normalize"])
         self.dimension = int(marker["dimension"])
@@ -53,6 +54,11 @@ class OnnxEncoder:
             self.tokenizer = CompactTokenizer(folder, max_length)
         else:
             self.tokenizer = _FastTokenizer(folder / TOKENIZER_FILE, max_length)
+        self._open(folder, threads)
+
+    def _open(self, folder: Path, threads: int) -> None:
+        import onnxruntime as ort
+
         options = ort.SessionOptions()
         options.intra_op_num_threads = max(0, threads)  # 0: onnxruntime uses every core
         options.inter_op_num_threads = 1

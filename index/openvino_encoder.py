@@ -1,0 +1,51 @@
+"""Run the OpenVINO export (index/openvino_export.py) with OpenVINO's CPU plugin, without torch.
+
+Tokenising, padding and pooling are index/onnx_encoder.py's (this class only opens and runs another graph).
+One latency stream with ``threads`` inference threads; each calling thread gets its own infer request, so
+the build's side-by-side calls do not share one request's buffers.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from index.onnx_encoder import OnnxEncoder
+from index.openvino_export import OV_XML, require_openvino
+
+
+class OpenVinoEncoder(OnnxEncoder):
+    def _open(self, folder: Path, threads: int) -> None:
+        require_openvino(need_nncf=False)
+        import openvino as ov
+
+        config = {
+            "PERFORMANCE_HINT": "LATENCY",
+            "NUM_STREAMS": "1",
+            # What the int8 quantisation left in floating point (softmax, layer norms, GELU, the residual adds)
+            # runs in this precision; recorded in the export's marker, chosen by measurement there.
+            "INFERENCE_PRECISION_HINT": str(self.marker_precision),
+        }
+        if threads > 0:  # 0: OpenVINO picks (every core)
+            config["INFERENCE_NUM_THREADS"] = str(threads)
+        core = ov.Core()
+        self.compiled = core.compile_model(str(folder / OV_XML), "CPU", config)
+        self._inputs = {p.any_name for p in self.compiled.inputs}
+        self._output = self.compiled.output(0)
+        self._local = threading.local()
+
+    def __init__(self, folder: Path, marker: dict, threads: int) -> None:
+        self.marker_precision = marker.get("inference_precision", "f32")
+        super().__init__(folder, marker, threads)
+
+    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        request = getattr(self._local, "request", None)
+        if request is None:
+            request = self._local.request = self.compiled.create_infer_request()
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        # share_inputs: OpenVINO reads the numpy arrays in place; the output is copied (the request reuses it).
+        return np.array(request.infer(feeds, share_inputs=True)[self._output], copy=True)
