@@ -106,12 +106,23 @@ def calibration_texts(
     from index.chunking import chunk_document
     from index.documents import read_seeds
     from index.sentences import sentence_spans
-    from index.settings import Settings
+    from index.settings import REPO_ROOT, Settings
 
-    scan = read_seeds(seeds_dir)
-    chunks = [c for doc in scan.documents for c in chunk_document(doc, chunking_params(Settings()))]
+    chunks = []
+    # The collection's documents; if it has none yet (an empty folder to upload into), the bundled ones.
+    for folder in dict.fromkeys([seeds_dir, REPO_ROOT / "seeds"]):
+        try:
+            scan = read_seeds(folder)
+        except (OSError, ValueError):
+            continue
+        chunks = [c for doc in scan.documents for c in chunk_document(doc, chunking_params(Settings()))]
+        if chunks:
+            break
     if not chunks:
-        raise OnnxExportError(f"no documents in {seeds_dir} to calibrate the int8 model on; add documents first")
+        raise OnnxExportError(
+            f"no documents in {seeds_dir} to calibrate the int8 model on; add documents first, "
+            "or set POLICYQA_EMBED_BACKEND=onnx"
+        )
     sentences = [c.text[s:e] for c in chunks for s, e in sentence_spans(c.text)]
     sentences = [s for s in sentences if len(s.strip()) >= 4]
 
