@@ -149,7 +149,11 @@ class Embedder:
     def build_batch_size(self) -> int:
         """Texts per call when building. Measured on the seeds' chunks, 1 thread, sorted by length: torch is
         fastest at 32; onnxruntime at 1 (8.0 chunks/s float32 and 20 int8, against 6.0 and 13 at 16 and 4.1
-        and 9.8 at 64: padding and cache misses cost more than batching saves). BENCHMARKS.md § 7."""
+        and 9.8 at 64: padding and cache misses cost more than batching saves). BENCHMARKS.md § 7. OpenVINO's
+        static int8 at 16 (two one-thread calls side by side, first pass over the seeds: 28.6 chunks/s, against
+        24.9 at 4 and 22.9 at 1; its int8 kernels gain from wider products). BENCHMARKS.md § 15."""
+        if self.backend is EmbedBackend.OPENVINO_INT8:
+            return 16
         return 32 if self.backend is EmbedBackend.TORCH else 1
 
     @property

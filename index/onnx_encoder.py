@@ -40,12 +40,15 @@ class OnnxEncoder:
     """Tokenise, pad, run the encoder graph, pool: the graph runs in onnxruntime here (``_open``, ``_run``);
     index/openvino_encoder.py runs an OpenVINO model with everything else the same."""
 
+    # Inputs are padded to a multiple of this many tokens (masked: the vectors do not change). 1 for onnxruntime.
+    pad_multiple = 1
+
     def __init__(self, folder: Path, marker: dict, threads: int) -> None:
         self.pooling = marker["pooling"]
         self.normalize = bool(marker["normalize"])
         self.dimension = int(marker["dimension"])
         self.pad_id = int(marker["pad_id"])
-        max_length = int(marker["max_seq_length"])
+        max_length = self.max_length = int(marker["max_seq_length"])
         self.tokenizer: _Tokenizer
         if marker.get("compact_tokenizer"):
             from index.compact_tokenizer import CompactTokenizer
@@ -84,6 +87,7 @@ class OnnxEncoder:
         for start in range(0, len(order), max(1, batch_size)):
             rows = order[start : start + batch_size]
             width = max(lengths[i] for i in rows)
+            width = min(-(-width // self.pad_multiple) * self.pad_multiple, max(width, self.max_length))
             ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
             mask = np.zeros((len(rows), width), dtype=np.int64)
             for r, i in enumerate(rows):
