@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from index.onnx_encoder import OnnxEncoder
-from index.openvino_export import OV_XML, require_openvino
+from index.openvino_export import EMBEDS_INPUT, OV_XML, SCALE_FILE, TABLE_FILE, require_openvino
 
 
 class OpenVinoEncoder(OnnxEncoder):
@@ -40,6 +40,9 @@ class OpenVinoEncoder(OnnxEncoder):
         self._inputs = {p.any_name for p in self.compiled.inputs}
         self._output = self.compiled.output(0)
         self._local = threading.local()
+        # The token table, looked up here (index/openvino_export._table_out_of_graph): mapped, not read.
+        self._table = np.load(folder / TABLE_FILE, mmap_mode="r")
+        self._scale = np.load(folder / SCALE_FILE, mmap_mode="r")
 
     def __init__(self, folder: Path, marker: dict, threads: int) -> None:
         self.marker_precision = marker.get("inference_precision", "f32")
@@ -49,7 +52,7 @@ class OpenVinoEncoder(OnnxEncoder):
         request = getattr(self._local, "request", None)
         if request is None:
             request = self._local.request = self.compiled.create_infer_request()
-        feeds = {"input_ids": ids, "attention_mask": mask}
+        feeds = {"input_ids": ids, "attention_mask": mask, EMBEDS_INPUT: self._table[ids] * self._scale[ids]}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
         # share_inputs: OpenVINO reads the numpy arrays in place; the output is copied (the request reuses it).

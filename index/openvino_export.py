@@ -39,10 +39,13 @@ from index.onnx_export import (
     read_layout,
 )
 
-OV_EXPORTER_VERSION = 1
+OV_EXPORTER_VERSION = 2  # 2: the token table out of the graph, in token_table.npy / token_scale.npy
 OV_XML = "model.xml"
 OV_BIN = "model.bin"
-OV_FILES = (OV_XML, OV_BIN)
+TABLE_FILE = "token_table.npy"  # int8, one row per token id; memory-mapped, so only the rows used are read
+SCALE_FILE = "token_scale.npy"  # float32, one scale per row
+OV_FILES = (OV_XML, OV_BIN, TABLE_FILE, SCALE_FILE)
+EMBEDS_INPUT = "word_embeds"
 OPENVINO_PIN = "openvino==2026.4.1"
 NNCF_PIN = "nncf==3.4.0"
 CALIBRATION_TEXTS = 300  # NNCF's default subset size
@@ -186,6 +189,7 @@ def export_openvino(
             model = nncf.compress_weights(model, mode=nncf.CompressWeightsMode.INT8_ASYM)
         else:
             raise ValueError(f"unknown quantisation {quantisation!r}")
+        model = _table_out_of_graph(model, out)
         ov.save_model(model, str(out / OV_XML), compress_to_fp16=False)
         files, checksum = _files_record(out, OV_FILES)
         marker = {
@@ -220,3 +224,40 @@ def export_openvino(
         return marker
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _table_out_of_graph(model, folder: Path):
+    """Cut the token-embedding lookup out of the graph: its int8 table and per-row scales go to .npy files that
+    the encoder memory-maps and looks up itself, and the graph takes the looked-up rows as an input.
+
+    OpenVINO's CPU plugin holds the static model's 250,037 x 384 table as float32 in private memory (+~480 MB
+    against +~100 MB without it; BENCHMARKS.md § 15d); the rows it gives are the same numbers (int8 x scale)."""
+    import numpy as np
+    import openvino as ov
+    import openvino.opset13 as ops
+
+    gathers = []
+    for op in model.get_ordered_ops():
+        if op.get_type_name() != "Gather":
+            continue
+        shape = op.input_value(0).get_partial_shape()
+        if shape.is_static and len(shape) == 2 and shape[0].get_length() >= 1000:
+            gathers.append(op)
+    table_op = max(gathers, key=lambda g: g.input_value(0).get_partial_shape()[0].get_length(), default=None)
+    if table_op is None:
+        raise OnnxExportError("no token-embedding lookup found in the quantised graph")
+    dequant = table_op.input_value(0).get_node()
+    convert = dequant.input_value(0).get_node() if dequant.get_type_name() == "Multiply" else None
+    const = convert.input_value(0).get_node() if convert is not None and convert.get_type_name() == "Convert" else None
+    scale = dequant.input_value(1).get_node()
+    if const is None or const.get_type_name() != "Constant" or scale.get_type_name() != "Constant":
+        raise OnnxExportError("the token table is not stored as int8 x scale in the quantised graph")
+    table, scales = const.get_data(), scale.get_data().astype(np.float32)
+    if table.dtype != np.int8 or scales.shape != (table.shape[0], 1):
+        raise OnnxExportError(f"unexpected token table layout {table.dtype} {table.shape}, scales {scales.shape}")
+    np.save(folder / TABLE_FILE, np.ascontiguousarray(table))
+    np.save(folder / SCALE_FILE, np.ascontiguousarray(scales))
+    embeds = ops.parameter(ov.PartialShape([-1, -1, table.shape[1]]), ov.Type.f32, name=EMBEDS_INPUT)
+    embeds.output(0).get_tensor().set_names({EMBEDS_INPUT})
+    table_op.output(0).replace(embeds.output(0))
+    return ov.Model(model.get_results(), [*model.get_parameters(), embeds], model.get_friendly_name())
