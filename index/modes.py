@@ -68,3 +68,4 @@ class EmbedBackend(_Mode):
     TORCH = "torch"  # sentence-transformers on PyTorch: any sentence-transformers model
     ONNX = "onnx"  # exported to ONNX, float32 arithmetic (embedding tables stored int8), run by onnxruntime
     ONNX_INT8 = "onnx-int8"  # ONNX with int8 weights (dynamic quantisation)
+    OPENVINO_INT8 = "openvino-int8"  # the ONNX export, statically quantised to int8 by NNCF, run by OpenVINO

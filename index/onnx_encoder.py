@@ -37,14 +37,18 @@ class _FastTokenizer:
 
 
 class OnnxEncoder:
-    def __init__(self, folder: Path, marker: dict, threads: int) -> None:
-        import onnxruntime as ort
+    """Tokenise, pad, run the encoder graph, pool: the graph runs in onnxruntime here (``_open``, ``_run``);
+    index/openvino_encoder.py runs an OpenVINO model with everything else the same."""
 
+    # Inputs are padded to a multiple of this many tokens (masked: the vectors do not change). 1 for onnxruntime.
+    pad_multiple = 1
+
+    def __init__(self, folder: Path, marker: dict, threads: int) -> None:
         self.pooling = marker["pooling"]
         self.normalize = bool(marker["normalize"])
         self.dimension = int(marker["dimension"])
         self.pad_id = int(marker["pad_id"])
-        max_length = int(marker["max_seq_length"])
+        max_length = self.max_length = int(marker["max_seq_length"])
         self.tokenizer: _Tokenizer
         if marker.get("compact_tokenizer"):
             from index.compact_tokenizer import CompactTokenizer
@@ -53,6 +57,11 @@ class OnnxEncoder:
             self.tokenizer = CompactTokenizer(folder, max_length)
         else:
             self.tokenizer = _FastTokenizer(folder / TOKENIZER_FILE, max_length)
+        self._open(folder, threads)
+
+    def _open(self, folder: Path, threads: int) -> None:
+        import onnxruntime as ort
+
         options = ort.SessionOptions()
         options.intra_op_num_threads = max(0, threads)  # 0: onnxruntime uses every core
         options.inter_op_num_threads = 1
@@ -78,6 +87,7 @@ class OnnxEncoder:
         for start in range(0, len(order), max(1, batch_size)):
             rows = order[start : start + batch_size]
             width = max(lengths[i] for i in rows)
+            width = min(-(-width // self.pad_multiple) * self.pad_multiple, max(width, self.max_length))
             ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
             mask = np.zeros((len(rows), width), dtype=np.int64)
             for r, i in enumerate(rows):

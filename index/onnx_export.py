@@ -120,11 +120,12 @@ def ensure_onnx(model_folder: Path, model_checksum: str, backend: EmbedBackend, 
         return target, marker if marker is not None else export(model_folder, model_checksum, backend, target)
 
 
-def _valid_marker(target: Path, model_checksum: str) -> dict | None:
+def _valid_marker(target: Path, model_checksum: str, weight_files: tuple[str, ...] = WEIGHT_FILES) -> dict | None:
+    """The export's marker if it names ``model_checksum`` and every file it records is intact; else None."""
     try:
         marker = json.loads((target / MARKER_FILE).read_text(encoding="utf-8"))
         files = marker.get("files", {})
-        if marker.get("source_checksum") != model_checksum or set(files) != set(WEIGHT_FILES):
+        if marker.get("source_checksum") != model_checksum or set(files) != set(weight_files):
             return None
         if not (target / TOKENIZER_FILE).is_file():
             return None
@@ -148,10 +149,10 @@ def _tokenizer_record(folder: Path, compact: bool) -> dict:
     return {name: {"sha256": file_sha256(folder / name)} for name in names}
 
 
-def _files_record(folder: Path) -> tuple[dict, str]:
+def _files_record(folder: Path, weight_files: tuple[str, ...] = WEIGHT_FILES) -> tuple[dict, str]:
     """Size, sha256 and mtime of each weight file, and one checksum over them (the model's identity)."""
     files = {}
-    for name in WEIGHT_FILES:
+    for name in weight_files:
         stat = (folder / name).stat()
         files[name] = {"bytes": stat.st_size, "sha256": file_sha256(folder / name), "mtime_ns": stat.st_mtime_ns}
     combined = hashlib.sha256("".join(f"{n}:{f['sha256']}\n" for n, f in files.items()).encode()).hexdigest()

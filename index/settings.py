@@ -52,11 +52,13 @@ class Settings:
     faiss_index: str = "auto"
     # Texts per model call when building; 0 = the backend's measured best (Embedder.build_batch_size).
     embed_batch_size: int = 0
-    # Embedding backend: "onnx" (default: the model exported once to ONNX, float32 arithmetic with int8
-    # embedding tables, run by onnxruntime without torch; cosine 0.99995 to torch), "onnx-int8" (int8 weights:
-    # faster, but MRR@10 on the test split 0.0102 below float32, outside the 0.01 allowed; BENCHMARKS.md) or
-    # "torch" (sentence-transformers on PyTorch, any model).
-    embed_backend: str = "onnx"
+    # Embedding backend: "openvino-int8" (default: the ONNX export statically quantised to int8 by NNCF on
+    # document text, run by OpenVINO, its token table looked up from a memory-mapped file; hit@5, MRR@10 and all
+    # facts on the test split within 0.01 of float32 torch; BENCHMARKS.md § 15), "onnx" (float32 arithmetic with
+    # int8 embedding tables, run by onnxruntime; cosine 0.99995 to torch), "onnx-int8" (dynamic int8: MRR@10 on
+    # the test split 0.0102 below float32, outside the 0.01 allowed; BENCHMARKS.md § 7) or "torch"
+    # (sentence-transformers on PyTorch, any model).
+    embed_backend: str = "openvino-int8"
     # The server's query-embedding queue (index/embed_queue.py): once a question arrives, wait this long for
     # others to embed with it in one batch (batch-invariant backends only).
     embed_queue_wait_ms: float = 2.0

