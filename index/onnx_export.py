@@ -20,6 +20,8 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -164,16 +166,7 @@ def export(model_folder: Path, model_checksum: str, backend: EmbedBackend, targe
         raise ValueError("the torch backend has nothing to export")
     layout = read_layout(model_folder)
     _say(f"exporting {model_folder.name} to ONNX ({backend.value}, one time, ~30 s) ...")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".onnx-export-", dir=target.parent))
-    try:
-        out = work / "export"
-        out.mkdir()
-        float_onnx = work / "float32.onnx"
-        _export_float(layout, float_onnx)
-        _write_tokenizer(layout, out / TOKENIZER_FILE)
-        compact = write_compact(out / TOKENIZER_FILE, out, layout.max_seq_length)
-        _say("  tokenizer: compact SentencePiece form, ids checked" if compact else "  tokenizer: tokenizer.json")
+    with prepared_export(layout, target, "onnx") as (work, out, float_onnx, compact):
         quantised = work / "quantised.onnx"
         if backend is EmbedBackend.ONNX_INT8:
             _say("  quantising weights to int8 (dynamic, per channel)")
@@ -189,26 +182,54 @@ def export(model_folder: Path, model_checksum: str, backend: EmbedBackend, targe
             "backend": backend.value,
             "exporter_version": EXPORTER_VERSION,
             "opset": OPSET,
-            "pooling": layout.pooling,
-            "normalize": layout.normalize,
-            "max_seq_length": layout.max_seq_length,
-            "dimension": layout.dimension,
-            "pad_id": layout.pad_id,
-            "files": files,  # mtimes are kept by the rename below
-            "compact_tokenizer": compact,
-            "tokenizer_files": _tokenizer_record(out, compact),
+            **layout_record(layout, out, compact),
+            "files": files,  # mtimes are kept by the rename in install_export
             "checksum": checksum,
         }
-        (out / MARKER_FILE).write_text(json.dumps(marker, indent=2), encoding="utf-8")
-        old = None
-        if target.exists():  # a damaged or stale export: move it aside, swap the new one in, then drop it
-            old = work / "old"
-            os.replace(target, old)
-        os.replace(out, target)
+        install_export(work, out, target, marker)
         _say(f"  ONNX model ready: {target}")
         return marker
+
+
+@contextmanager
+def prepared_export(layout: StModelLayout, target: Path, kind: str) -> Iterator[tuple[Path, Path, Path, bool]]:
+    """A temporary folder beside ``target`` (removed afterwards) holding the float32 graph and, in its ``export``
+    subfolder, the tokenizer files every export ships: (work folder, export folder, float32 graph, compact?)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{kind}-export-", dir=target.parent))
+    try:
+        out = work / "export"
+        out.mkdir()
+        float_onnx = work / "float32.onnx"
+        _export_float(layout, float_onnx)
+        _write_tokenizer(layout, out / TOKENIZER_FILE)
+        compact = write_compact(out / TOKENIZER_FILE, out, layout.max_seq_length)
+        _say("  tokenizer: compact SentencePiece form, ids checked" if compact else "  tokenizer: tokenizer.json")
+        yield work, out, float_onnx, compact
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def layout_record(layout: StModelLayout, out: Path, compact: bool) -> dict:
+    """The marker fields every export records about the model's pooling, sizes and tokenizer."""
+    return {
+        "pooling": layout.pooling,
+        "normalize": layout.normalize,
+        "max_seq_length": layout.max_seq_length,
+        "dimension": layout.dimension,
+        "pad_id": layout.pad_id,
+        "compact_tokenizer": compact,
+        "tokenizer_files": _tokenizer_record(out, compact),
+    }
+
+
+def install_export(work: Path, out: Path, target: Path, marker: dict) -> None:
+    """Write the marker into the finished export and swap it in for ``target`` in one rename; a damaged or stale
+    export there is moved aside first (into ``work``, which prepared_export removes)."""
+    (out / MARKER_FILE).write_text(json.dumps(marker, indent=2), encoding="utf-8")
+    if target.exists():
+        os.replace(target, work / "old")
+    os.replace(out, target)
 
 
 def _save_external(source: Path, folder: Path) -> None:

@@ -16,26 +16,20 @@ file lock, with a marker holding each file's size and sha256.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from index.compact_tokenizer import write_compact
 from index.modes import EmbedBackend
 from index.onnx_export import (
-    MARKER_FILE,
     OPSET,
     TOKENIZER_FILE,
     OnnxExportError,
-    _export_float,
     _files_record,
     _say,
-    _tokenizer_record,
     _valid_marker,
-    _write_tokenizer,
+    install_export,
+    layout_record,
+    prepared_export,
     read_layout,
 )
 
@@ -160,15 +154,7 @@ def export_openvino(
     _say(
         f"exporting {model_folder.name} to OpenVINO int8 ({quantisation}, {len(texts)} calibration texts, one time) ..."
     )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".openvino-export-", dir=target.parent))
-    try:
-        out = work / "export"
-        out.mkdir()
-        float_onnx = work / "float32.onnx"
-        _export_float(layout, float_onnx)
-        _write_tokenizer(layout, out / TOKENIZER_FILE)
-        compact = write_compact(out / TOKENIZER_FILE, out, layout.max_seq_length)
+    with prepared_export(layout, target, "openvino") as (work, out, float_onnx, compact):
         tokenizer = _FastTokenizer(out / TOKENIZER_FILE, layout.max_seq_length)
         samples = []
         for ids in tokenizer.encode_batch(texts):
@@ -206,24 +192,13 @@ def export_openvino(
                 "texts": len(texts),
                 "sha256": hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest(),
             },
-            "pooling": layout.pooling,
-            "normalize": layout.normalize,
-            "max_seq_length": layout.max_seq_length,
-            "dimension": layout.dimension,
-            "pad_id": layout.pad_id,
+            **layout_record(layout, out, compact),
             "files": files,
-            "compact_tokenizer": compact,
-            "tokenizer_files": _tokenizer_record(out, compact),
             "checksum": checksum,
         }
-        (out / MARKER_FILE).write_text(json.dumps(marker, indent=2), encoding="utf-8")
-        if target.exists():
-            os.replace(target, work / "old")
-        os.replace(out, target)
+        install_export(work, out, target, marker)
         _say(f"  OpenVINO model ready: {target}")
         return marker
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def _table_out_of_graph(model, folder: Path):
